@@ -1,0 +1,96 @@
+"""Grid cells: one (task, estimator configuration, n, seed), its stable id and its seeds.
+
+The cell id is a SHA-256 hash of the task id and version, the estimator name and its
+``get_params()``, n, the seed and :data:`SCHEMA_VERSION`. The *data* seed depends only on
+(task id, task version, n, seed), so every estimator of a grid sees the same samples for the
+same seed (paired comparisons); the estimator's own seed is derived from the cell's seed and
+the estimator configuration unless the user fixed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Bump when the meaning of stored rows changes; old rows then no longer match new cells.
+SCHEMA_VERSION = 1
+
+
+def canonical_json(obj: Any) -> str:
+    """A deterministic JSON text of ``obj`` (sorted keys, tuples as lists, numpy scalars)."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, (set, frozenset)):
+            return sorted(o)
+        return repr(o)
+
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=default)
+
+
+def _hash_int(*parts: Any) -> int:
+    digest = hashlib.sha256(canonical_json(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little") & (2**63 - 1)
+
+
+def data_seed(task_id: str, task_version: int, n: int, seed: int) -> int:
+    """The sampling seed of a cell: a function of (task id, version, n, seed) only."""
+    return _hash_int("data", task_id, task_version, n, seed)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One unit of work in a grid.
+
+    Attributes:
+        task_id: registered task id.
+        task_version: the task's version when the grid was built.
+        estimator: registry name of the estimator (e.g. ``"ksg"``).
+        label: display label of the configuration (e.g. ``"ksg[k=5]"``); distinguishes
+            several configurations of one estimator in tables and figures.
+        params: the estimator's full ``get_params()`` (seed left as configured).
+        n: number of samples.
+        seed: replicate index of the cell.
+        standardize: whether x and y are standardised per column after sampling.
+    """
+
+    task_id: str
+    task_version: int
+    estimator: str
+    label: str
+    params: dict[str, Any] = field(hash=False)
+    n: int
+    seed: int
+    standardize: bool = True
+
+    @property
+    def cell_id(self) -> str:
+        """Stable hex id of the cell (identical across processes, machines and runs)."""
+        payload = (
+            SCHEMA_VERSION,
+            self.task_id,
+            self.task_version,
+            self.estimator,
+            self.params,
+            self.n,
+            self.seed,
+            self.standardize,
+        )
+        return hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:24]
+
+    @property
+    def data_seed(self) -> int:
+        """Seed for ``Task.sample``; shared by every estimator of the grid."""
+        return data_seed(self.task_id, self.task_version, self.n, self.seed)
+
+    @property
+    def estimator_seed(self) -> int:
+        """Seed handed to an estimator whose ``seed`` hyperparameter is None."""
+        return _hash_int(
+            "estimator", self.estimator, self.params, self.task_id, self.n, self.seed
+        ) % (2**31 - 1)

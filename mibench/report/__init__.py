@@ -1,0 +1,1 @@
+"""Reports built from a results table: metrics, summary tables and figures."""

@@ -1,0 +1,56 @@
+"""Shared test fixtures: small estimators registered for harness tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mibench.estimator import Estimator
+from mibench.registry import register_estimator
+
+
+class GaussianCorrelation(Estimator):
+    """Test estimator: −½ ln(1 − r²) from the sample correlation of the first columns."""
+
+    name = "test-corr"
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> float:
+        r = np.corrcoef(x[:, 0], y[:, 0])[0, 1]
+        return -0.5 * np.log1p(-(r**2)) * self.scale
+
+
+class AlwaysFails(Estimator):
+    """Test estimator that raises on every call."""
+
+    name = "test-fail"
+
+    def __init__(self) -> None:
+        pass
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> float:
+        raise RuntimeError("deliberate failure")
+
+
+class SeededNoise(Estimator):
+    """Test estimator whose value is a draw from its own seed (checks seed derivation)."""
+
+    name = "test-seeded"
+    deterministic = False
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> float:
+        return float(np.random.default_rng(self.seed).uniform())
+
+
+for _cls in (GaussianCorrelation, AlwaysFails, SeededNoise):
+    register_estimator(_cls.name, _cls, replace=True)
+
+
+@pytest.fixture
+def test_estimators() -> dict[str, type[Estimator]]:
+    return {c.name: c for c in (GaussianCorrelation, AlwaysFails, SeededNoise)}
