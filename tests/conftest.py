@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -47,10 +49,23 @@ class SeededNoise(Estimator):
         return float(np.random.default_rng(self.seed).uniform())
 
 
-for _cls in (GaussianCorrelation, AlwaysFails, SeededNoise):
+class Sleeps(Estimator):
+    """Test estimator that sleeps ``seconds`` before answering (timeouts, kills)."""
+
+    name = "test-sleep"
+
+    def __init__(self, seconds: float = 0.1) -> None:
+        self.seconds = seconds
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> float:
+        time.sleep(self.seconds)
+        return 0.0
+
+
+for _cls in (GaussianCorrelation, AlwaysFails, SeededNoise, Sleeps):
     register_estimator(_cls.name, _cls, replace=True)
 
 
 @pytest.fixture
 def test_estimators() -> dict[str, type[Estimator]]:
-    return {c.name: c for c in (GaussianCorrelation, AlwaysFails, SeededNoise)}
+    return {c.name: c for c in (GaussianCorrelation, AlwaysFails, SeededNoise, Sleeps)}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from mibench import tasks as task_registry
 from mibench.commands.common import int_list, load_tasks_file, split_specs, tasks_file_option
@@ -14,7 +14,34 @@ DEFAULT_ESTIMATORS = "ksg,histogram,mine"
 DEFAULT_RUNS_FOLDER = Path("results") / "runs"
 
 
+def _merge_config(ctx: click.Context, options: dict, config_path: str | None) -> dict:
+    """Options from the run file, unless given explicitly on the command line."""
+    if not config_path:
+        return options
+    from mibench.harness.config import load_run_config
+
+    try:
+        config = load_run_config(config_path)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    names = {"n": "ns", "tasks": "task_ids"}
+    merged = dict(options)
+    for key, value in config.items():
+        option = names.get(key, key)
+        if ctx.get_parameter_source(option) is ParameterSource.COMMANDLINE:
+            continue
+        if key in ("tasks", "estimators"):
+            value = ",".join(value)
+        merged[option] = value
+    return merged
+
+
 @click.command()
+@click.option(
+    "--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="TOML run file describing the study (see mibench.harness.config); explicit options "
+    "override it.",
+)
 @click.option("--suite", default="quick", show_default=True, help="Suite of tasks to run.")
 @click.option(
     "--tasks", "task_ids", default=None, help="Comma-separated task ids (overrides --suite)."
@@ -43,6 +70,14 @@ DEFAULT_RUNS_FOLDER = Path("results") / "runs"
     "--workers", default=0, type=click.IntRange(min=0),
     help="Run cells in a local process pool of this many workers (0: in process).",
 )
+@click.option(
+    "--scheduler", default=None,
+    help="Dask: 'local:N' starts a LocalCluster of N workers; 'tcp://HOST:PORT' uses a cluster.",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+    help="Per-cell limit in seconds (each cell then runs in its own process).",
+)
 @click.option("--retry-failed", is_flag=True, help="Rerun stored cells whose status is not ok.")
 @click.option(
     "--standardize/--no-standardize", default=True, show_default=True,
@@ -50,44 +85,56 @@ DEFAULT_RUNS_FOLDER = Path("results") / "runs"
 )
 @tasks_file_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(suite, task_ids, estimators, ns, seeds, run_dir, device, workers, retry_failed,
-        standardize, tasks_file, quiet) -> None:
+@click.pass_context
+def run(ctx: click.Context, config_path: str | None, **options) -> None:
     """Run tasks × estimators × n × seeds; store, tabulate and plot the results."""
+    from mibench.harness.executors import make_executor
     from mibench.harness.grid import Grid
     from mibench.harness.runner import run_grid
     from mibench.harness.store import ResultStore
     from mibench.report.metrics import summarize
     from mibench.report.tables import export_run
 
-    load_tasks_file(tasks_file)
+    o = _merge_config(ctx, options, config_path)
+    seeds = o["seeds"] if isinstance(o["seeds"], list) else list(range(o["seeds"]))
+    load_tasks_file(o["tasks_file"])
     try:
-        if task_ids:
-            tasks = [task_registry.get_task(t) for t in split_specs(task_ids)]
+        if o["task_ids"]:
+            tasks = [task_registry.get_task(t) for t in split_specs(o["task_ids"])]
             name = "tasks"
         else:
-            tasks = task_registry.list_tasks(suite)
-            name = suite
+            tasks = task_registry.list_tasks(o["suite"])
+            name = o["suite"]
         grid = Grid(
-            tasks=tasks, estimators=split_specs(estimators), ns=ns, seeds=list(range(seeds)),
-            standardize=standardize, device=device,
+            tasks=tasks, estimators=split_specs(o["estimators"]), ns=o["ns"], seeds=seeds,
+            standardize=o["standardize"], device=o["device"],
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    run_path = Path(run_dir) if run_dir else DEFAULT_RUNS_FOLDER / f"{name}-{grid.fingerprint()}"
+    run_path = Path(o["run_dir"] or DEFAULT_RUNS_FOLDER / f"{name}-{grid.fingerprint()}")
     run_path.mkdir(parents=True, exist_ok=True)
     with ResultStore(run_path / "results.sqlite") as store:
-        executor = ProcessPoolExecutor(max_workers=workers) if workers else None
         try:
-            summary = run_grid(
-                grid, store, executor=executor, retry_failed=retry_failed, progress=not quiet
-            )
-        finally:
-            if executor:
-                executor.shutdown(cancel_futures=True)
+            with make_executor(
+                o["workers"], o["scheduler"], cells_in_own_process=o["timeout"] is not None
+            ) as executor:
+                summary = run_grid(
+                    grid, store, executor=executor, timeout=o["timeout"],
+                    retry_failed=o["retry_failed"], progress=not o["quiet"],
+                )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
         click.echo(
             f"{summary.total} cells in the grid: {summary.skipped} already stored (skipped), "
             f"{summary.run} run now, {summary.failed} of them not ok."
         )
+        if summary.lost:
+            click.echo(
+                f"{summary.lost} cells lost to a dead worker (run the same command again to "
+                "finish them):", err=True,
+            )
+            for msg in summary.lost_messages[:10]:
+                click.echo(f"  {msg}", err=True)
         written = export_run(run_path, store)
         table = summarize(store.results())
     if not table.empty:

@@ -7,18 +7,22 @@ run gives the same rows whatever the executor or the number of workers.
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 import traceback
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
+from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from mibench.estimate import Estimate, Status
+from mibench.estimator import Estimator
 from mibench.harness.cells import Cell, canonical_json
 from mibench.harness.grid import Grid
 from mibench.harness.provenance import provenance
@@ -50,23 +54,16 @@ def _finite_or_none(v: float | None) -> float | None:
     return None if v is None or not math.isfinite(v) else float(v)
 
 
-def run_cell(cell: Cell, task: Task) -> tuple[dict[str, Any], list[tuple[int, float, float]]]:
-    """Sample the cell's data, run its estimator, and return its result row and trace.
-
-    Never raises for a failing estimator: the exception becomes a row with status ``error``
-    and its message.
-
-    Returns:
-        ``(row, trace)``: ``row`` has the columns of :data:`mibench.harness.store.RESULT_COLUMNS`;
-        ``trace`` is the estimator's list of ``(step, train_value, test_value)``.
-    """
-    started = _now()
+def _execute(
+    cell: Cell, task: Task, factory: Callable[..., Estimator]
+) -> tuple[Estimate, list[str]]:
+    """Sample, estimate, and turn any exception into an ``error`` estimate."""
     caught: list[warnings.WarningMessage] = []
     try:
         x, y = task.sample(cell.n, cell.data_seed)
         if cell.standardize:
             x, y = standardize_columns(x), standardize_columns(y)
-        estimator = estimator_factory(cell.estimator)(**cell.params)
+        estimator = factory(**cell.params)
         if cell.params.get("seed", 0) is None:
             estimator.set_params(seed=cell.estimator_seed)
         with warnings.catch_warnings(record=True) as caught:
@@ -79,7 +76,13 @@ def run_cell(cell: Cell, task: Task) -> tuple[dict[str, Any], list[tuple[int, fl
         )
     messages = [result.message] if result.message else []
     messages += sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-    row = {
+    return result, messages
+
+
+def _row(
+    cell: Cell, task: Task, result: Estimate, messages: list[str], started: str
+) -> dict[str, Any]:
+    return {
         "cell_id": cell.cell_id,
         "task_id": task.id,
         "task_version": task.version,
@@ -111,17 +114,110 @@ def run_cell(cell: Cell, task: Task) -> tuple[dict[str, Any], list[tuple[int, fl
         "started_at": started,
         "finished_at": _now(),
     }
-    return row, list(result.trace)
+
+
+CellOutput = tuple[dict[str, Any], list[tuple[int, float, float]]]
+
+
+def run_cell(
+    cell: Cell, task: Task, factory: Callable[..., Estimator] | None = None
+) -> CellOutput:
+    """Sample the cell's data, run its estimator, and return its result row and trace.
+
+    Never raises for a failing estimator: the exception becomes a row with status ``error``
+    and its message.
+
+    Args:
+        cell: the cell to run.
+        task: the cell's task.
+        factory: builds the estimator from ``cell.params``; by default the registry's
+            factory for ``cell.estimator``.
+
+    Returns:
+        ``(row, trace)``: ``row`` has the columns of :data:`mibench.harness.store.RESULT_COLUMNS`;
+        ``trace`` is the estimator's list of ``(step, train_value, test_value)``.
+    """
+    started = _now()
+    result, messages = _execute(cell, task, factory or estimator_factory(cell.estimator))
+    return _row(cell, task, result, messages, started), list(result.trace)
+
+
+class CellLost(RuntimeError):
+    """The process running a cell died without a result; the cell stays pending."""
+
+
+def _child_main(conn: Connection, cell: Cell, task: Task, factory: Callable[..., Estimator]):
+    conn.send(run_cell(cell, task, factory))
+    conn.close()
+
+
+def _process_context() -> mp.context.BaseContext:
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["mibench.harness.runner"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def run_cell_with_timeout(
+    cell: Cell, task: Task, factory: Callable[..., Estimator], timeout: float
+) -> CellOutput:
+    """Run :func:`run_cell` in a child process and stop it after ``timeout`` seconds.
+
+    A running numpy or torch call cannot be interrupted inside a process, so the cell runs in
+    its own child process, which is killed at the deadline.
+
+    Returns:
+        The cell's row and trace; a row with status ``timeout`` when the deadline passed.
+
+    Raises:
+        CellLost: when the child process died without a result (killed, crashed); no row is
+            written, so a later run computes the cell again.
+    """
+    started = _now()
+    recv, send = mp.Pipe(duplex=False)
+    proc = _process_context().Process(target=_child_main, args=(send, cell, task, factory))
+    proc.start()
+    send.close()
+    try:
+        if recv.poll(timeout):
+            try:
+                return recv.recv()
+            except EOFError:
+                proc.join()
+                raise CellLost(
+                    f"cell {cell.cell_id} ({cell.label} on {cell.task_id}): worker process "
+                    f"exited with code {proc.exitcode} before returning a result"
+                ) from None
+        result = Estimate.failed(Status.TIMEOUT, f"cell exceeded its {timeout:g} s timeout")
+        result.wall_seconds = float(timeout)
+        return _row(cell, task, result, [result.message], started), []
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        recv.close()
 
 
 @dataclass
 class RunSummary:
-    """Counts of a grid run: cells in the grid, skipped (already stored), run now, failed now."""
+    """Counts of a grid run.
+
+    Attributes:
+        total: cells in the grid.
+        skipped: cells already stored before this run (not recomputed).
+        run: cells run and stored now.
+        failed: of those, cells whose status is not ok.
+        lost: cells whose worker died without a result; they stay pending for the next run.
+        lost_messages: why each lost cell was lost.
+    """
 
     total: int
     skipped: int
-    run: int
-    failed: int
+    run: int = 0
+    failed: int = 0
+    lost: int = 0
+    lost_messages: list[str] = field(default_factory=list)
 
 
 def pending_cells(grid: Grid, store: ResultStore, retry_failed: bool = False) -> list[Cell]:
@@ -139,6 +235,7 @@ def run_grid(
     store: ResultStore,
     *,
     executor: Executor | None = None,
+    timeout: float | None = None,
     retry_failed: bool = False,
     progress: bool = True,
     on_row: Callable[[dict[str, Any]], None] | None = None,
@@ -148,19 +245,28 @@ def run_grid(
     Args:
         grid: the cells to run.
         store: where finished cells go; cells already there are skipped.
-        executor: a :class:`concurrent.futures.Executor` (process pool, or a Dask client's
-            ``get_executor()``); None runs in this process.
+        executor: a :class:`concurrent.futures.Executor` (see
+            :func:`mibench.harness.executors.make_executor`); None runs in this process.
+        timeout: per-cell limit in seconds; each cell then runs in its own child process and
+            is recorded with status ``timeout`` when it runs over.
         retry_failed: also rerun stored cells whose status is not ``ok``.
         progress: show a progress bar on stderr.
         on_row: called with each stored row (for logging).
 
     Returns:
         A :class:`RunSummary`.
+
+    Raises:
+        ValueError: when ``timeout`` is not positive.
     """
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     tasks = {t.id: t for t in grid.tasks}
+    factories = {name: estimator_factory(name) for name in {c.estimator for c in grid.cells()}}
+    job = run_cell if timeout is None else partial(run_cell_with_timeout, timeout=timeout)
     todo = pending_cells(grid, store, retry_failed)
     total = len(grid.cells())
-    summary = RunSummary(total=total, skipped=total - len(todo), run=0, failed=0)
+    summary = RunSummary(total=total, skipped=total - len(todo))
     bar = tqdm(total=len(todo), disable=not progress, unit="cell", desc="mibench run")
 
     def finish(row: dict[str, Any], trace: list[tuple[int, float, float]]) -> None:
@@ -172,14 +278,29 @@ def run_grid(
         if on_row:
             on_row(row)
 
+    def lose(cell: Cell, exc: BaseException) -> None:
+        summary.lost += 1
+        summary.lost_messages.append(f"{cell.label} on {cell.task_id}: {exc}")
+        bar.update()
+
     try:
         if executor is None:
             for cell in todo:
-                finish(*run_cell(cell, tasks[cell.task_id]))
+                try:
+                    finish(*job(cell, tasks[cell.task_id], factories[cell.estimator]))
+                except CellLost as exc:
+                    lose(cell, exc)
         else:
-            futures = [executor.submit(run_cell, c, tasks[c.task_id]) for c in todo]
+            futures = {
+                executor.submit(job, c, tasks[c.task_id], factories[c.estimator]): c for c in todo
+            }
             for fut in as_completed(futures):
-                finish(*fut.result())
+                try:
+                    output = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker loses only its cells
+                    lose(futures[fut], exc)
+                else:
+                    finish(*output)
     finally:
         bar.close()
     return summary

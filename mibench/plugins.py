@@ -1,0 +1,129 @@
+"""Estimators from outside mibench: plain functions and objects with the estimator contract.
+
+:func:`register` accepts what users bring — an :class:`~mibench.estimator.Estimator` subclass,
+a function ``f(x, y) -> float`` returning nats, or an instance of any class with
+``estimate(x, y)`` and ``get_params()`` — and registers it so that it works in
+``mibench run``, ``mibench estimate`` and the reports like a built-in estimator. Installed
+packages can do the same through the ``mibench.estimators`` entry-point group (see
+:mod:`mibench.registry`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mibench.estimate import Estimate
+from mibench.estimator import Estimator
+from mibench.registry import register_estimator
+
+
+class FunctionEstimator(Estimator):
+    """An estimator without hyperparameters whose value is ``func(x, y)`` in nats.
+
+    ``func`` receives validated float64 arrays ``x: (n, dim_x)`` and ``y: (n, dim_y)`` and
+    returns a float (or an :class:`~mibench.estimate.Estimate`).
+    """
+
+    def __init__(self) -> None:
+        self._func: Callable[[np.ndarray, np.ndarray], Any] | None = None
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate | float:
+        return self._func(x, y)
+
+
+class ContractAdapter(Estimator):
+    """Presents an object with ``estimate(x, y)`` and ``get_params()`` as an Estimator."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def get_params(self) -> dict[str, Any]:
+        return dict(self._inner.get_params())
+
+    def set_params(self, **params: Any) -> ContractAdapter:
+        if hasattr(self._inner, "set_params"):
+            self._inner.set_params(**params)
+        else:
+            for key, value in params.items():
+                setattr(self._inner, key, value)
+        return self
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate | float:
+        result = self._inner.estimate(x, y)
+        return result if isinstance(result, Estimate) else float(result)
+
+
+@dataclass(frozen=True)
+class FunctionFactory:
+    """Picklable factory of :class:`FunctionEstimator` for one function."""
+
+    name: str
+    func: Callable[[np.ndarray, np.ndarray], Any]
+    deterministic: bool = True
+
+    def __call__(self, **params: Any) -> FunctionEstimator:
+        if params:
+            raise ValueError(
+                f"estimator {self.name!r} wraps a function and takes no hyperparameters, "
+                f"got {params}"
+            )
+        est = FunctionEstimator()
+        est._func = self.func
+        est.name = self.name
+        est.deterministic = self.deterministic
+        return est
+
+
+@dataclass(frozen=True)
+class ObjectFactory:
+    """Picklable factory that builds a new instance of a user class per cell."""
+
+    cls: type
+    defaults: dict[str, Any]
+    deterministic: bool = True
+
+    def __call__(self, **params: Any) -> ContractAdapter:
+        return ContractAdapter(self.cls(**{**self.defaults, **params}))
+
+
+def register(
+    name: str, obj: Any, *, deterministic: bool = True, replace: bool = False
+) -> Callable[..., Estimator]:
+    """Register a user estimator under ``name`` and return its factory.
+
+    Args:
+        name: registry name.
+        obj: an :class:`~mibench.estimator.Estimator` subclass; an instance with
+            ``estimate(x, y)`` and ``get_params()`` (each cell builds a new instance of its
+            class from its parameters, overridden by the grid's); or a function ``f(x, y)``
+            returning MI in nats. Functions and classes must be importable (defined at module
+            level) for process-pool and Dask runs, which pickle them by reference.
+        deterministic: whether the value depends on the data alone (``mibench compare``
+            then requires exact per-cell agreement). Ignored for Estimator subclasses, which
+            declare it themselves.
+        replace: replace an existing registration.
+
+    Returns:
+        The factory stored in the registry.
+
+    Raises:
+        TypeError: when ``obj`` is none of the three.
+        ValueError: when ``name`` is taken (and ``replace`` is false) or malformed.
+    """
+    if isinstance(obj, type) and issubclass(obj, Estimator):
+        factory: Callable[..., Estimator] = obj
+    elif hasattr(obj, "estimate") and hasattr(obj, "get_params"):
+        factory = ObjectFactory(type(obj), dict(obj.get_params()), deterministic)
+    elif callable(obj):
+        factory = FunctionFactory(name, obj, deterministic)
+    else:
+        raise TypeError(
+            "obj must be an Estimator subclass, an object with estimate() and get_params(), "
+            f"or a function f(x, y) -> float; got {type(obj).__name__}"
+        )
+    register_estimator(name, factory, replace=replace)
+    return factory
