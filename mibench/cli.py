@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
+from mibench.commands.compare import compare
+from mibench.commands.estimate import estimate
 from mibench.commands.listing import list_group
+from mibench.commands.plot import plot
+from mibench.commands.report import report
 from mibench.commands.run import run
 
 
@@ -15,4 +19,8 @@ def main() -> None:
 
 
 main.add_command(run)
+main.add_command(estimate)
 main.add_command(list_group)
+main.add_command(report)
+main.add_command(plot)
+main.add_command(compare)

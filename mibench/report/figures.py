@@ -1,53 +1,324 @@
-"""Figures drawn from a results table (never by re-running estimators)."""
+"""Figures drawn from a results table (never by re-running estimators).
+
+Every ``plot_*`` function returns a matplotlib figure; :func:`save_figure` writes it as PNG
+and PDF with TrueType (Type 42) fonts embedded, and :func:`plot_run` draws the whole set for a
+run. Colours and display names of estimator labels come from
+:func:`mibench.report.palette.estimator_styles`, computed once per run. Values in nats.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from mibench.report.metrics import summarize  # noqa: E402
+from mibench.report.palette import EstimatorStyle, estimator_styles  # noqa: E402
+
+#: rcParams applied when saving: TrueType fonts embedded in PDF and PostScript.
+SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42}
+#: Formats written by :func:`save_figure` unless told otherwise.
+FORMATS = ("png", "pdf")
+#: Diverging colormap of the heatmap (red: overestimate, blue: underestimate).
+HEATMAP_CMAP = "RdBu_r"
+#: The heatmap colour is the log ratio clipped to ±this.
+HEATMAP_CLIP = 1.0
+
+Styles = dict[str, EstimatorStyle]
 
 
-def plot_estimate_vs_true(results: pd.DataFrame, path: str | Path) -> Path:
-    """Mean estimate against true MI per (task, estimator, n), ±1 sd bars, identity line.
-
-    Args:
-        results: a results table.
-        path: output file; the format follows its suffix (``.png``, ``.pdf``).
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write ``fig`` to ``stem.<format>`` for each format, then close it.
 
     Returns:
-        The path written.
+        The paths written.
     """
-    summary = summarize(results)
+    stem = Path(stem)
+    paths = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
+    with plt.rc_context(SAVE_RC):
+        for p in paths:
+            fig.savefig(p, dpi=150)
+    plt.close(fig)
+    return paths
+
+
+def _labels(summary: pd.DataFrame) -> list[str]:
+    return sorted(summary["label"].astype(str).unique())
+
+
+def _styles_for(summary: pd.DataFrame, styles: Styles | None) -> Styles:
+    return styles if styles is not None else estimator_styles(summary["label"])
+
+
+def _task_order(df: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(df["task_id"]))
+
+
+def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) -> Figure:
+    """Task × estimator heatmap at sample size ``n`` (Czyż et al. 2023, main figure).
+
+    Rows are tasks (in run order), columns estimator labels, plus a first column with the
+    true MI. Cell colour is the log ratio ln(max(mean, 1e-3) / true MI) clipped to ±1 on a
+    diverging colormap (red: overestimate, blue: underestimate; for tasks with true MI 0 the
+    log-ratio column holds |mean| and so shows red); cell text is the mean estimate; a group
+    without ok rows is grey and reads "failed".
+
+    Args:
+        summary: the output of :func:`~mibench.report.metrics.summarize`.
+        n: the sample size to draw.
+        styles: label styles (display names); by default from the summary's labels.
+
+    Raises:
+        ValueError: when ``summary`` has no rows at ``n``.
+    """
+    styles = _styles_for(summary, styles)
+    at_n = summary[summary["n"] == n]
+    if at_n.empty:
+        raise ValueError(f"summary has no rows at n={n}; sample sizes present: "
+                         f"{sorted(summary['n'].unique())}")
+    tasks, labels = _task_order(at_n), _labels(at_n)
+    colour, means = (
+        at_n.pivot(index="task_id", columns="label", values=v).reindex(index=tasks, columns=labels)
+        for v in ("log_ratio", "mean")
+    )
+    colour = colour.clip(-HEATMAP_CLIP, HEATMAP_CLIP)
+    true = at_n.drop_duplicates("task_id").set_index("task_id")["mi_true"].reindex(tasks)
+
+    fig, (ax_true, ax) = plt.subplots(
+        1, 2, sharey=True, width_ratios=[1, len(labels)], layout="constrained",
+        figsize=(4.0 + 0.95 * (len(labels) + 1), 1.8 + 0.34 * len(tasks)),
+    )
+    ax_true.imshow(np.zeros((len(tasks), 1)), cmap=ListedColormap(["#eeeeee"]), aspect="auto")
+    for i, v in enumerate(true):
+        ax_true.text(0, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
+    ax_true.set_xticks([0], ["true MI"], rotation=45, ha="left")
+    ax_true.set_yticks(range(len(tasks)), tasks, fontsize=8)
+
+    cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad="#bbbbbb")
+    image = ax.imshow(
+        np.ma.masked_invalid(colour.to_numpy(dtype=float)), cmap=cmap, aspect="auto",
+        vmin=-HEATMAP_CLIP, vmax=HEATMAP_CLIP,
+    )
+    for i in range(len(tasks)):
+        for j in range(len(labels)):
+            m, c = means.iat[i, j], colour.iat[i, j]
+            text = "failed" if pd.isna(m) else f"{m:.2f}"
+            dark = not pd.isna(c) and abs(c) > 0.6 * HEATMAP_CLIP
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
+    ax.set_xticks(range(len(labels)), [styles[lb].display_name for lb in labels],
+                  rotation=45, ha="left")
+    for a in (ax_true, ax):
+        a.xaxis.tick_top()
+        a.tick_params(length=0)
+    fig.colorbar(image, ax=ax, shrink=0.8,
+                 label=f"log ratio ln(estimate / true), clipped to ±{HEATMAP_CLIP:g}")
+    fig.suptitle(f"Mean estimate (nats) over seeds, n = {n}")
+    return fig
+
+
+def plot_estimate_vs_true(summary: pd.DataFrame, styles: Styles | None = None) -> Figure:
+    """Mean estimate against true MI at the largest n of the run, ±1 sd bars, identity line.
+
+    One point per (task, label) with ok rows; labels are dodged sideways by a small fraction
+    of the x range so that tasks sharing a true MI stay readable.
+    """
+    styles = _styles_for(summary, styles)
+    n = summary["n"].max()
+    at_n = summary[(summary["n"] == n) & (summary["n_ok"] > 0)]
+    labels = _labels(at_n)
     fig, ax = plt.subplots(figsize=(6.5, 5.0), layout="constrained")
-    labels = list(dict.fromkeys(summary["label"]))
-    cmap = plt.get_cmap("tab10")
+    hi = float(np.nanmax([at_n["mi_true"].max(), at_n["mean"].max(), 0.0])) * 1.1 or 1.0
+    step = 0.012 * hi
     for i, label in enumerate(labels):
-        s = summary[summary["label"] == label]
-        ax.errorbar(
-            s["mi_true"],
-            s["mean"],
-            yerr=s["sd"].fillna(0.0),
-            fmt="o",
-            ms=4,
-            capsize=2,
-            alpha=0.85,
-            color=cmap(i % 10),
-            label=label,
-        )
-    hi = max(float(summary["mi_true"].max()), float(summary["mean"].max(skipna=True) or 0)) * 1.1
-    hi = hi if hi > 0 else 1.0
+        s, st = at_n[at_n["label"] == label], styles[label]
+        dodge = (i - (len(labels) - 1) / 2) * step
+        ax.errorbar(s["mi_true"] + dodge, s["mean"], yerr=s["sd"].fillna(0.0), fmt=st.marker,
+                    ms=4, capsize=2, alpha=0.85, color=st.color, label=st.display_name)
     ax.plot([0, hi], [0, hi], color="black", lw=1, ls="--", label="true MI")
     ax.set_xlabel("true MI (nats)")
     ax.set_ylabel("mean estimate (nats), ±1 sd over seeds")
-    ax.set_title("MI estimate against true MI")
+    ax.set_title(f"MI estimate against true MI, n = {n}")
     ax.legend(fontsize="small")
-    path = Path(path)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    return fig
+
+
+def _panel_grid(count: int, ncols: int = 4, size: tuple[float, float] = (3.6, 2.8)):
+    ncols = min(ncols, count)
+    nrows = math.ceil(count / ncols)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
+                             figsize=(size[0] * ncols, size[1] * nrows + 0.6))
+    for a in axes.flat[count:]:
+        a.set_visible(False)
+    return fig, list(axes.flat[:count])
+
+
+def _style_legend(fig: Figure, styles: Styles, labels: list[str], extra: list[Line2D]) -> None:
+    handles = [Line2D([], [], color=styles[lb].color, marker=styles[lb].marker,
+                      label=styles[lb].display_name) for lb in labels]
+    fig.legend(handles=handles + extra, loc="outside lower center", fontsize="small",
+               ncols=min(len(handles) + len(extra), 5))
+
+
+def plot_bias_sd_vs_n(summary: pd.DataFrame, styles: Styles | None = None) -> Figure:
+    """Bias (solid) and sd over seeds (dashed) against n, one panel per task, log x axis."""
+    styles = _styles_for(summary, styles)
+    labels = _labels(summary[summary["n_ok"] > 0])
+    tasks = _task_order(summary)
+    fig, axes = _panel_grid(len(tasks))
+    for ax, task in zip(axes, tasks, strict=True):
+        t = summary[summary["task_id"] == task]
+        for label in labels:
+            s, st = t[t["label"] == label].sort_values("n"), styles[label]
+            ax.plot(s["n"], s["bias"], color=st.color, marker=st.marker, ms=3)
+            ax.plot(s["n"], s["sd"], color=st.color, marker=st.marker, ms=3, ls="--",
+                    alpha=0.8)
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_title(f"{task}\ntrue MI {t['mi_true'].iloc[0]:.3f}", fontsize=8)
+        ax.set_xlabel("n (samples)", fontsize=8)
+        ax.set_ylabel("nats", fontsize=8)
+        ax.tick_params(labelsize=7)
+    _style_legend(fig, styles, labels, [
+        Line2D([], [], color="grey", label="bias = mean − true"),
+        Line2D([], [], color="grey", ls="--", label="sd over seeds"),
+    ])
+    return fig
+
+
+def plot_throughput(summary: pd.DataFrame, styles: Styles | None = None) -> Figure:
+    """Throughput against n (log–log): samples/s, and steps/s for iterative estimators.
+
+    Each point is the median over tasks of the per-(task, label, n) median over ok seeds.
+    The steps/s panel says so when no estimator of the run records training steps.
+    """
+    styles = _styles_for(summary, styles)
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.2), layout="constrained")
+    panels = [
+        ("samples_per_second", "samples / s", "no throughput recorded in this run"),
+        ("steps_per_second", "training steps / s", "no iterative (neural) estimators in this run"),
+    ]
+    for ax, (column, unit, empty_note) in zip(axes, panels, strict=True):
+        per_n = summary.groupby(["label", "n"])[column].median().dropna().reset_index()
+        for label, s in per_n.groupby("label"):
+            st = styles[label]
+            ax.plot(s["n"], s[column], color=st.color, marker=st.marker,
+                    label=st.display_name)
+        if per_n.empty:
+            ax.text(0.5, 0.5, empty_note, ha="center", va="center", transform=ax.transAxes)
+        else:
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.legend(fontsize="small")
+        ax.set_xlabel("n (samples)")
+        ax.set_ylabel(f"{unit} (median over tasks and seeds)")
+    fig.suptitle("Throughput against sample size")
+    return fig
+
+
+def plot_traces(results: pd.DataFrame, traces: pd.DataFrame,
+                styles: Styles | None = None) -> Figure | None:
+    """Training traces of neural estimators: one panel per task, at its largest traced n.
+
+    Each traced cell (one seed) is a pair of lines in its label's colour: test value (solid)
+    and train value (dotted) against the training step; the true MI is a black dashed line.
+
+    Args:
+        results: the results table (task_id, label, n, mi_true and cell_id are used).
+        traces: the side table (cell_id, step, train_value, test_value).
+        styles: label styles; by default from the results' labels.
+
+    Returns:
+        The figure, or None when no trace belongs to a cell of ``results``.
+    """
+    styles = styles if styles is not None else estimator_styles(results["label"])
+    cells = results[["cell_id", "task_id", "label", "n", "mi_true"]]
+    joined = traces.merge(cells, on="cell_id", how="inner")
+    if joined.empty:
+        return None
+    largest = joined.groupby("task_id")["n"].transform("max")
+    joined = joined[joined["n"] == largest]
+    tasks = [t for t in _task_order(results) if t in set(joined["task_id"])]
+    labels = sorted(joined["label"].unique())
+    fig, axes = _panel_grid(len(tasks), ncols=3, size=(4.2, 3.0))
+    for ax, task in zip(axes, tasks, strict=True):
+        t = joined[joined["task_id"] == task]
+        for (label, _), c in t.groupby(["label", "cell_id"]):
+            c = c.sort_values("step")
+            color = styles[label].color
+            ax.plot(c["step"], c["test_value"], color=color, lw=1.2, alpha=0.8)
+            ax.plot(c["step"], c["train_value"], color=color, lw=0.8, ls=":", alpha=0.8)
+        ax.axhline(t["mi_true"].iloc[0], color="black", ls="--", lw=1)
+        ax.set_title(f"{task}, n = {t['n'].iloc[0]}", fontsize=8)
+        ax.set_xlabel("training step", fontsize=8)
+        ax.set_ylabel("MI estimate (nats)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    _style_legend(fig, styles, labels, [
+        Line2D([], [], color="grey", label="test"),
+        Line2D([], [], color="grey", ls=":", label="train"),
+        Line2D([], [], color="black", ls="--", label="true MI"),
+    ])
+    return fig
+
+
+@dataclass
+class FigureSet:
+    """What :func:`plot_run` did: files written and notes on figures skipped."""
+
+    written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def plot_run(results: pd.DataFrame, traces: pd.DataFrame, out_dir: str | Path,
+             formats: Sequence[str] = FORMATS) -> FigureSet:
+    """Draw every figure of a run into ``out_dir`` (created if missing).
+
+    Files (each in every format): ``heatmap_n<n>`` (one per sample size of the run),
+    ``estimate_vs_true``, ``bias_sd_vs_n``, ``throughput_vs_n`` and, when the run has
+    training traces, ``training_traces``.
+
+    Args:
+        results: a results table (see :func:`~mibench.report.metrics.summarize`).
+        traces: its trace side table (may be empty).
+        out_dir: folder for the files.
+        formats: file formats (matplotlib suffixes).
+
+    Returns:
+        A :class:`FigureSet`.
+
+    Raises:
+        ValueError: when the results table has no ok row (nothing to draw) or lacks a column.
+    """
+    summary = summarize(results)
+    if not (summary["n_ok"] > 0).any():
+        raise ValueError("results table has no ok rows: every cell failed, nothing to plot")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    styles = estimator_styles(summary["label"])
+    done = FigureSet()
+    for n in sorted(summary["n"].unique()):
+        done.written += save_figure(plot_heatmap(summary, n, styles), out / f"heatmap_n{n}",
+                                    formats)
+    done.written += save_figure(plot_estimate_vs_true(summary, styles),
+                                out / "estimate_vs_true", formats)
+    done.written += save_figure(plot_bias_sd_vs_n(summary, styles), out / "bias_sd_vs_n",
+                                formats)
+    done.written += save_figure(plot_throughput(summary, styles), out / "throughput_vs_n",
+                                formats)
+    fig = plot_traces(results, traces, styles)
+    if fig is None:
+        done.notes.append("no training traces in this run: training_traces figure skipped")
+    else:
+        done.written += save_figure(fig, out / "training_traces", formats)
+    return done

@@ -4,10 +4,14 @@ Definitions (DESIGN.md): over the rows with status ``ok`` — mean estimate, bia
 MI, sd (ddof = 1), RMSE = sqrt(mean((estimate − true)²)), mean absolute error; failure rate =
 share of rows not ok; log ratio = ln(max(mean, 1e-3) / true) for tasks with true MI > 0, and
 the absolute error |mean| for tasks with true MI 0. Rows that are not ok never enter a mean.
-All values in nats.
+All values in nats. Across sample sizes, :func:`samples_to_factor` gives the smallest n from
+which the mean estimate stays within a factor of the truth (Czyż et al. 2023, "Beyond
+normal", the samples-to-factor-1.5 table).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -17,6 +21,39 @@ GROUP_COLUMNS = ["task_id", "label", "n"]
 #: Floor on the mean estimate inside the log ratio, so a non-positive mean stays finite.
 LOG_RATIO_FLOOR = 1e-3
 
+#: Columns :func:`summarize` needs in a results table.
+REQUIRED_COLUMNS = frozenset(
+    {
+        *GROUP_COLUMNS,
+        "estimator",
+        "status",
+        "mi_true",
+        "mi_estimate",
+        "wall_seconds",
+        "samples_per_second",
+        "steps_per_second",
+    }
+)
+
+#: Columns of the table :func:`summarize` returns, in order.
+SUMMARY_COLUMNS = [
+    *GROUP_COLUMNS,
+    "estimator",
+    "mi_true",
+    "n_rows",
+    "n_ok",
+    "mean",
+    "bias",
+    "sd",
+    "rmse",
+    "mae",
+    "failure_rate",
+    "log_ratio",
+    "mean_wall_seconds",
+    "samples_per_second",
+    "steps_per_second",
+]
+
 
 def log_ratio(mean: float, true: float) -> float:
     """ln(max(mean, 1e-3) / true) for true > 0; |mean − true| when true MI is 0 (nats)."""
@@ -25,29 +62,36 @@ def log_ratio(mean: float, true: float) -> float:
     return float(abs(mean - true))
 
 
-def _group_metrics(g: pd.DataFrame) -> pd.Series:
+def require_columns(df: pd.DataFrame, columns: frozenset[str] | set[str], what: str) -> None:
+    """Raise ``ValueError`` naming ``what`` and the columns of ``columns`` missing from ``df``."""
+    missing = set(columns) - set(df.columns)
+    if missing:
+        raise ValueError(f"{what} lacks required columns {sorted(missing)}")
+
+
+def _group_metrics(g: pd.DataFrame) -> dict[str, object]:
     ok = g[g["status"] == "ok"]
     true = float(g["mi_true"].iloc[0])
     est = ok["mi_estimate"].to_numpy(dtype=float)
     n_ok = len(est)
     mean = float(est.mean()) if n_ok else np.nan
     err = est - true
-    return pd.Series(
-        {
-            "estimator": g["estimator"].iloc[0],
-            "mi_true": true,
-            "n_rows": len(g),
-            "n_ok": n_ok,
-            "mean": mean,
-            "bias": mean - true if n_ok else np.nan,
-            "sd": float(est.std(ddof=1)) if n_ok > 1 else np.nan,
-            "rmse": float(np.sqrt(np.mean(err**2))) if n_ok else np.nan,
-            "mae": float(np.mean(np.abs(err))) if n_ok else np.nan,
-            "failure_rate": 1.0 - n_ok / len(g),
-            "log_ratio": log_ratio(mean, true) if n_ok else np.nan,
-            "mean_wall_seconds": float(g["wall_seconds"].mean()),
-        }
-    )
+    return {
+        "estimator": g["estimator"].iloc[0],
+        "mi_true": true,
+        "n_rows": len(g),
+        "n_ok": n_ok,
+        "mean": mean,
+        "bias": mean - true if n_ok else np.nan,
+        "sd": float(est.std(ddof=1)) if n_ok > 1 else np.nan,
+        "rmse": float(np.sqrt(np.mean(err**2))) if n_ok else np.nan,
+        "mae": float(np.mean(np.abs(err))) if n_ok else np.nan,
+        "failure_rate": 1.0 - n_ok / len(g),
+        "log_ratio": log_ratio(mean, true) if n_ok else np.nan,
+        "mean_wall_seconds": float(g["wall_seconds"].mean()),
+        "samples_per_second": float(pd.to_numeric(ok["samples_per_second"]).median()),
+        "steps_per_second": float(pd.to_numeric(ok["steps_per_second"]).median()),
+    }
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
@@ -55,24 +99,64 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
 
     Args:
         results: a results table (columns task_id, label, estimator, n, status, mi_true,
-            mi_estimate, wall_seconds at least).
+            mi_estimate, wall_seconds, samples_per_second, steps_per_second at least).
 
     Returns:
-        A DataFrame with columns task_id, label, n, estimator, mi_true, n_rows, n_ok, mean,
-        bias, sd, rmse, mae, failure_rate, log_ratio, mean_wall_seconds, in the order the
-        groups first appear in ``results``.
+        A DataFrame with the columns :data:`SUMMARY_COLUMNS` — task_id, label, n, estimator,
+        mi_true, n_rows, n_ok, mean, bias, sd, rmse, mae, failure_rate, log_ratio (nats),
+        mean_wall_seconds (all rows), and the medians over ok rows of samples_per_second and
+        steps_per_second (NaN for non-iterative estimators) — in the order the groups first
+        appear in ``results``.
 
     Raises:
         ValueError: when a required column is missing.
     """
-    required = {*GROUP_COLUMNS, "estimator", "status", "mi_true", "mi_estimate", "wall_seconds"}
-    missing = required - set(results.columns)
-    if missing:
-        raise ValueError(f"results table lacks required columns {sorted(missing)}")
-    if results.empty:
-        return pd.DataFrame(columns=[*GROUP_COLUMNS, "estimator", "mi_true", "mean", "bias"])
+    require_columns(results, REQUIRED_COLUMNS, "results table")
     rows = [
-        {**dict(zip(GROUP_COLUMNS, key)), **_group_metrics(g).to_dict()}
+        {**dict(zip(GROUP_COLUMNS, key, strict=True)), **_group_metrics(g)}
         for key, g in results.groupby(GROUP_COLUMNS, sort=False)
     ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def samples_to_factor(summary: pd.DataFrame, factor: float = 1.5) -> pd.DataFrame:
+    """Smallest n from which the mean estimate stays within ``factor`` of the true MI.
+
+    For each (task_id, label), the n returned is the smallest sample size of the run such that
+    |log ratio| < ln(factor) at that n and at every larger n of the run. A group with no ok
+    rows at some n counts as outside the factor there. Tasks with true MI 0 never qualify (a
+    factor of zero is zero; their log-ratio column holds an absolute error instead).
+
+    Args:
+        summary: the output of :func:`summarize` (columns task_id, label, n, mi_true,
+            log_ratio at least).
+        factor: the multiplicative tolerance, > 1.
+
+    Returns:
+        A DataFrame with columns task_id, label, mi_true (nats), n_within (nullable integer
+        ``Int64``; ``<NA>`` when the estimate is not within the factor at the largest n), one
+        row per (task_id, label) in order of first appearance.
+
+    Raises:
+        ValueError: when ``factor`` is not > 1 or a required column is missing.
+    """
+    if not factor > 1:
+        raise ValueError(f"factor must be > 1, got {factor!r}")
+    require_columns(summary, {"task_id", "label", "n", "mi_true", "log_ratio"}, "summary table")
+    bound = math.log(factor)
+    rows = []
+    for (task_id, label), g in summary.groupby(["task_id", "label"], sort=False):
+        g = g.sort_values("n", ascending=False)
+        within = (g["mi_true"] > 0) & (g["log_ratio"].abs() < bound)  # NaN compares False
+        n_within = None
+        for n, ok in zip(g["n"], within, strict=True):
+            if not ok:
+                break
+            n_within = int(n)
+        rows.append(
+            {"task_id": task_id, "label": label, "mi_true": float(g["mi_true"].iloc[0]),
+             "n_within": n_within}
+        )
+    out = pd.DataFrame(rows, columns=["task_id", "label", "mi_true", "n_within"])
+    out["n_within"] = out["n_within"].astype("Int64")
+    return out

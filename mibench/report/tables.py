@@ -1,20 +1,40 @@
-"""Write a run's results and summary tables (CSV and Parquet) into its run folder."""
+"""Tables of a run: the exported results (CSV, Parquet) and the report tables (CSV, Markdown,
+LaTeX) — the metric summary and the samples-to-factor table."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+from tabulate import tabulate
 
 from mibench.harness.store import ResultStore
-from mibench.report.figures import plot_estimate_vs_true
-from mibench.report.metrics import summarize
+from mibench.report.figures import plot_estimate_vs_true, save_figure
+from mibench.report.metrics import samples_to_factor, summarize
+
+#: Summary columns shown in the Markdown and LaTeX tables, with their headers and formats.
+SUMMARY_DISPLAY = {
+    "task_id": ("task", ""),
+    "label": ("estimator", ""),
+    "n": ("n", "d"),
+    "mi_true": ("true MI", ".4f"),
+    "n_ok": ("ok", "d"),
+    "n_rows": ("rows", "d"),
+    "mean": ("mean", ".4f"),
+    "bias": ("bias", ".4f"),
+    "sd": ("sd", ".4f"),
+    "rmse": ("RMSE", ".4f"),
+    "mae": ("MAE", ".4f"),
+    "failure_rate": ("fail rate", ".2f"),
+    "log_ratio": ("log ratio", ".3f"),
+    "samples_per_second": ("samples/s", ".4g"),
+}
 
 
 def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
     """Object columns mixing Python types (e.g. int and str hyperparameters) become text."""
     out = df.copy()
-    for col in out.columns[out.dtypes == object]:
+    for col in [c for c in out.columns if pd.api.types.is_object_dtype(out[c])]:
         kinds = {type(v) for v in out[col] if v is not None and v == v}
         if len(kinds) > 1:
             out[col] = [None if v is None or v != v else str(v) for v in out[col]]
@@ -44,6 +64,81 @@ def export_run(run_dir: str | Path, store: ResultStore) -> list[Path]:
     summary = summarize(results)
     summary.to_csv(run_dir / "summary.csv", index=False, float_format="%.6g")
     written.append(run_dir / "summary.csv")
-    if not results.empty and (results["status"] == "ok").any():
-        written.append(plot_estimate_vs_true(results, run_dir / "estimate_vs_true.png"))
+    if (summary["n_ok"] > 0).any():
+        fig = plot_estimate_vs_true(summary)
+        written += save_figure(fig, run_dir / "estimate_vs_true", formats=("png",))
+    return written
+
+
+def _write_text_tables(
+    table: pd.DataFrame, stem: Path, headers: list[str], floatfmt: list[str]
+) -> list[Path]:
+    """Write ``table`` formatted as ``<stem>.md`` (GitHub Markdown) and ``<stem>.tex``
+    (booktabs LaTeX, special characters escaped); missing values print as an em dash in
+    Markdown and ``--`` in LaTeX.
+
+    Returns:
+        The two paths.
+    """
+    cells = table.astype(object).where(table.notna(), None).to_numpy().tolist()
+    written = []
+    for suffix, fmt, missing in ((".md", "github", "—"), (".tex", "latex_booktabs", "--")):
+        path = stem.with_name(stem.name + suffix)
+        text = tabulate(cells, headers=headers, tablefmt=fmt, floatfmt=floatfmt,
+                        missingval=missing)
+        path.write_text(text + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def samples_to_factor_table(summary: pd.DataFrame, factor: float = 1.5) -> pd.DataFrame:
+    """The samples-to-factor table in wide form: one row per task, one column per label.
+
+    Args:
+        summary: the output of :func:`~mibench.report.metrics.summarize`.
+        factor: see :func:`~mibench.report.metrics.samples_to_factor`.
+
+    Returns:
+        Columns task_id, mi_true (nats), then one nullable-integer column per estimator label
+        (sorted) holding the smallest n from which the estimate stays within the factor
+        (``<NA>``: never in this run). Rows in task order of the summary.
+    """
+    long = samples_to_factor(summary, factor)
+    tasks = list(dict.fromkeys(long["task_id"]))
+    wide = long.pivot(index="task_id", columns="label", values="n_within").reindex(tasks)
+    wide = wide.reindex(columns=sorted(wide.columns)).astype("Int64")
+    wide.insert(0, "mi_true", long.drop_duplicates("task_id").set_index("task_id")["mi_true"])
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5) -> list[Path]:
+    """Write the report tables of a results table into ``out_dir`` (created if missing).
+
+    Files: ``summary.{csv,md,tex}`` (one row per (task, label, n): the metrics of
+    :func:`~mibench.report.metrics.summarize`; the CSV has every column at full precision)
+    and ``samples_to_factor_<factor>.{csv,md,tex}`` (:func:`samples_to_factor_table`).
+
+    Returns:
+        The paths written.
+
+    Raises:
+        ValueError: when a required column is missing or ``factor`` is not > 1.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = summarize(results)
+    summary.to_csv(out / "summary.csv", index=False)
+    headers, formats = (list(v) for v in zip(*SUMMARY_DISPLAY.values(), strict=True))
+    written = [out / "summary.csv"]
+    written += _write_text_tables(summary[list(SUMMARY_DISPLAY)], out / "summary", headers,
+                                  formats)
+    wide = samples_to_factor_table(summary, factor)
+    stem = f"samples_to_factor_{factor:g}"
+    wide.to_csv(out / f"{stem}.csv", index=False)
+    labels = list(wide.columns[2:])
+    written.append(out / f"{stem}.csv")
+    written += _write_text_tables(
+        wide, out / stem, ["task", "true MI", *labels], ["", ".4f", *("d" for _ in labels)]
+    )
     return written

@@ -1,0 +1,38 @@
+"""``mibench report``: summary and samples-to-factor tables (CSV, Markdown, LaTeX) of a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder for the tables [default: RUN_DIR/report].",
+)
+@click.option(
+    "--factor", type=click.FloatRange(min=1.0, min_open=True), default=1.5, show_default=True,
+    help="Tolerance factor of the samples-to-factor table.",
+)
+def report(run_dir: Path, out: Path | None, factor: float) -> None:
+    """Write the summary tables of a run (CSV, Markdown, LaTeX).
+
+    RUN_DIR is a run folder or a .sqlite/.parquet/.csv results file. Tables: per (task,
+    estimator, n) mean, bias, sd, RMSE, MAE, failure rate and log ratio (nats), and the
+    smallest n from which each mean estimate stays within FACTOR of the true MI.
+    """
+    from mibench.report.load import load_results
+    from mibench.report.tables import write_report
+
+    try:
+        results = load_results(run_dir)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    out = out or (run_dir if run_dir.is_dir() else run_dir.parent) / "report"
+    written = write_report(results, out, factor)
+    click.echo("Files written:")
+    for p in written:
+        click.echo(f"  {p}")

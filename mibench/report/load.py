@@ -1,0 +1,106 @@
+"""Read a results table (and its training traces) from a run folder or a results file.
+
+A *source* is a run folder (holding ``results.sqlite``, or failing that ``results.parquet``
+or ``results.csv``, as written by ``mibench run``) or one results file with suffix
+``.sqlite``, ``.parquet`` or ``.csv``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+
+from mibench.harness.store import ResultStore
+from mibench.report.metrics import REQUIRED_COLUMNS, require_columns
+
+#: Results files looked for in a run folder, in order of preference.
+RUN_FOLDER_FILES = ("results.sqlite", "results.parquet", "results.csv")
+
+_TEXT_COLUMNS = {c: str for c in ("cell_id", "task_id", "label", "estimator", "status")}
+_TRACE_COLUMNS = ["cell_id", "step", "train_value", "test_value"]
+
+
+def results_file(source: str | Path) -> Path:
+    """The results file of ``source`` (a run folder or a results file).
+
+    Raises:
+        ValueError: when ``source`` does not exist, is a folder without a results file, or is
+            a file whose suffix is not ``.sqlite``, ``.parquet`` or ``.csv``.
+    """
+    path = Path(source)
+    if path.is_dir():
+        for name in RUN_FOLDER_FILES:
+            if (path / name).is_file():
+                return path / name
+        raise ValueError(f"{path}: run folder holds none of {', '.join(RUN_FOLDER_FILES)}")
+    if not path.is_file():
+        raise ValueError(f"{path}: no such run folder or results file")
+    if path.suffix not in {".sqlite", ".parquet", ".csv"}:
+        raise ValueError(
+            f"{path}: results file must end in .sqlite, .parquet or .csv, got {path.suffix!r}"
+        )
+    return path
+
+
+def _open_store(path: Path) -> ResultStore:
+    """Open an existing SQLite results store, checking read-only first that it is one."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'results'"
+            ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"{path}: not a readable SQLite results store ({exc})") from exc
+    if not found:
+        raise ValueError(f"{path}: SQLite file has no 'results' table")
+    return ResultStore(path)
+
+
+def load_results(source: str | Path) -> pd.DataFrame:
+    """The long results table of ``source``, one row per cell (DESIGN.md, Results table).
+
+    Args:
+        source: a run folder or a ``.sqlite``/``.parquet``/``.csv`` results file.
+
+    Returns:
+        The results table; from a store, with the ``p_estimator_*`` parameter columns.
+
+    Raises:
+        ValueError: for a missing or unsupported source, an empty table, or a table without
+            the columns the reports need (the message names the path and the columns).
+    """
+    path = results_file(source)
+    if path.suffix == ".sqlite":
+        with _open_store(path) as store:
+            df = store.results()
+    elif path.suffix == ".parquet":
+        df = pd.read_parquet(path)
+    else:
+        df = pd.read_csv(path, dtype=_TEXT_COLUMNS)
+    if df.empty:
+        raise ValueError(f"{path}: results table has no rows")
+    require_columns(df, REQUIRED_COLUMNS | {"cell_id"}, f"results table {path}")
+    return df
+
+
+def load_traces(source: str | Path) -> pd.DataFrame:
+    """The training-trace side table of ``source``: cell_id, step, train_value, test_value.
+
+    Read from the SQLite store, or from ``traces.parquet`` in a run folder without one.
+    Empty (with those columns) when the source has no traces.
+
+    Raises:
+        ValueError: as :func:`results_file`.
+    """
+    path = results_file(source)
+    if path.suffix == ".sqlite":
+        with _open_store(path) as store:
+            return store.traces()
+    side = path.parent / "traces.parquet"
+    if Path(source).is_dir() and side.is_file():
+        return pd.read_parquet(side)[_TRACE_COLUMNS]
+    return pd.DataFrame(columns=_TRACE_COLUMNS)
