@@ -12,11 +12,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: The family tags a task may carry.
+TAGS = frozenset(
+    {
+        "gaussian",
+        "reparameterized",
+        "high-dimensional",
+        "heavy-tailed",
+        "mixture",
+        "discrete-continuous",
+        "staircase",
+        "independent",
+    }
+)
+
+#: Number of rows drawn per chunk by :meth:`Distribution.monte_carlo_mi` (bounds its memory).
+MC_CHUNK = 100_000
+
+#: Extra entropy mixed into Monte-Carlo seeds, so that the ground-truth samples never
+#: coincide with the samples an estimator sees for the same integer seed.
+_MC_SEED_TAG = 0x6D69_6D63
+
 
 class Distribution(ABC):
     """A joint distribution of (X, Y) whose mutual information is known.
 
     Subclasses set ``dim_x`` and ``dim_y`` and implement :meth:`sample` and :attr:`mi`.
+    Those that can evaluate their log-densities implement :meth:`log_densities`, which gives
+    the pointwise mutual information (:meth:`pmi`) and a Monte-Carlo MI
+    (:meth:`monte_carlo_mi`).
     """
 
     dim_x: int
@@ -36,9 +60,61 @@ class Distribution(ABC):
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n`` pairs: ``x: (n, dim_x)``, ``y: (n, dim_y)``, float64."""
 
+    def log_densities(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Log-densities ``(log p(x, y), log p(x), log p(y))``.
+
+        ``x`` has shape ``(n, dim_x)`` and ``y`` ``(n, dim_y)``.
+
+        Each output has shape ``(n,)``. A discrete coordinate contributes its probability mass
+        (density with respect to the counting measure), so the PMI stays well defined.
+
+        Raises:
+            NotImplementedError: when the family has no tractable density.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not provide log-densities")
+
+    def pmi(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Pointwise MI ``log p(x, y) − log p(x) − log p(y)`` in nats, shape ``(n,)``.
+
+        Raises:
+            NotImplementedError: when :meth:`log_densities` is not available.
+        """
+        lxy, lx, ly = self.log_densities(x, y)
+        return lxy - lx - ly
+
+    def monte_carlo_mi(self, n: int = 1_000_000, seed: int = 0) -> tuple[float, float]:
+        """Monte-Carlo estimate of I(X; Y) = E[PMI] and its standard error, in nats.
+
+        Draws ``n`` samples in chunks of :data:`MC_CHUNK` (memory stays bounded) from a
+        generator seeded by ``seed`` and a fixed tag, so the result is deterministic and
+        independent of the samples :meth:`Task.sample` returns for the same seed.
+
+        Returns:
+            ``(mean PMI, std(PMI) / sqrt(n))``.
+
+        Raises:
+            ValueError: when ``n < 2``.
+            NotImplementedError: when :meth:`log_densities` is not available.
+        """
+        n = check_n(n)
+        if n < 2:
+            raise ValueError(f"n must be at least 2 for a standard error, got {n}")
+        rng = np.random.default_rng([_MC_SEED_TAG, seed])
+        total = total_sq = 0.0
+        for start in range(0, n, MC_CHUNK):
+            x, y = self.sample(min(MC_CHUNK, n - start), rng)
+            p = self.pmi(x, y)
+            total += float(p.sum())
+            total_sq += float(np.square(p).sum())
+        mean = total / n
+        var = max(total_sq / n - mean**2, 0.0) * n / (n - 1)
+        return mean, float(np.sqrt(var / n))
+
 
 class Transform(ABC):
-    """A map applied to every sample of X (or of Y) that leaves MI unchanged.
+    """An injective map applied to every sample of X (or of Y); it leaves MI unchanged.
 
     Continuous injective maps preserve mutual information (Kraskov et al. 2004, eq. 45).
     ``name`` is the prefix it adds to a task id.
@@ -58,11 +134,46 @@ class Transform(ABC):
     def __call__(self, a: np.ndarray) -> np.ndarray:
         """Apply the transform to ``a: (n, dim)``; returns ``(n, out_dim(dim))``."""
 
+    @abstractmethod
+    def inverse(self, b: np.ndarray) -> np.ndarray:
+        """Invert the transform on its range: ``b: (n, out_dim(dim))`` -> ``(n, dim)``."""
 
-def _check_n(n: object) -> int:
+
+def check_n(n: object) -> int:
+    """``n`` as an int.
+
+    Raises:
+        ValueError: when ``n`` is not a positive integer.
+    """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     return int(n)
+
+
+def format_id(*parts: object) -> str:
+    """Join id parts with ``-``: ints as digits, floats as ``repr`` (``0.5``, ``2.0``)."""
+    out = []
+    for p in parts:
+        if isinstance(p, (bool, np.bool_)):
+            raise TypeError(f"id parts cannot be booleans, got {p!r}")
+        if isinstance(p, (int, np.integer)):
+            out.append(str(int(p)))
+        elif isinstance(p, (float, np.floating)):
+            out.append(repr(float(p)))
+        else:
+            out.append(str(p))
+    return "-".join(out)
+
+
+def family_tags(*families: str, dim_x: int, dim_y: int, independent: bool = False) -> frozenset:
+    """Tags for a base task: its families, ``high-dimensional`` when a side has ≥ 25
+    coordinates, and ``independent`` when its MI is exactly 0."""
+    tags = set(families)
+    if max(dim_x, dim_y) >= 25:
+        tags.add("high-dimensional")
+    if independent:
+        tags.add("independent")
+    return frozenset(tags)
 
 
 @dataclass(frozen=True)
@@ -71,7 +182,8 @@ class Task:
 
     Attributes:
         id: stable kebab-case slug that encodes the parameters, e.g.
-            ``"half_cube-multinormal-dense-5-5-0.5"``.
+            ``"half_cube-multinormal-dense-5-5-0.5"`` (grammar in
+            :mod:`mibench.tasks.idgrammar`).
         distribution: the base distribution; it determines the true MI.
         transforms_x: transforms applied to X, first to last.
         transforms_y: transforms applied to Y, first to last.
@@ -110,7 +222,11 @@ class Task:
 
     @property
     def mi(self) -> float:
-        """True I(X; Y) in nats (transforms preserve it)."""
+        """True I(X; Y) in nats (transforms preserve it).
+
+        For a Monte-Carlo ground truth (mixtures) the first access computes it; the value is
+        then cached on the distribution.
+        """
         return self.distribution.mi
 
     @property
@@ -121,13 +237,16 @@ class Task:
     def sample(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n`` samples, deterministically for a given ``seed``.
 
+        Cost and memory are linear in ``n``.
+
         Returns:
             ``x: (n, dim_x)`` and ``y: (n, dim_y)``, float64.
 
         Raises:
-            ValueError: when ``n`` is not a positive integer.
+            ValueError: when ``n`` is not a positive integer, or a transform meets a value
+                outside its domain.
         """
-        n = _check_n(n)
+        n = check_n(n)
         rng = np.random.default_rng(seed)
         x, y = self.distribution.sample(n, rng)
         for t in self.transforms_x:
@@ -145,9 +264,14 @@ class Task:
     ) -> Task:
         """A new task with one more transform on X and/or Y; its id is ``prefix-<id>``.
 
+        ``prefix`` defaults to the transform's ``name``.
+
         Raises:
-            ValueError: when a transform does not accept the current dimension.
+            ValueError: when neither transform is given, or a transform does not accept the
+                current dimension.
         """
+        if transform_x is None and transform_y is None:
+            raise ValueError("transformed() needs transform_x or transform_y")
         tx = self.transforms_x + ((transform_x,) if transform_x else ())
         ty = self.transforms_y + ((transform_y,) if transform_y else ())
         prefix = prefix or (transform_x or transform_y).name

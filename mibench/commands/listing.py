@@ -7,6 +7,7 @@ import click
 from mibench import tasks as task_registry
 from mibench.commands.common import load_tasks_file, tasks_file_option
 from mibench.registry import estimator_factory, list_estimators
+from mibench.tasks.streaming import StreamingTask
 
 
 @click.group(name="list")
@@ -28,6 +29,10 @@ def list_tasks(suite: str | None, tasks_file: str | None) -> None:
     click.echo(f"{'id':<{width}}  {'dims':>7}  {'MI (nats)':>9}  {'stderr':>7}  tags")
     for t in tasks:
         dims = f"{t.dim_x}x{t.dim_y}"
+        if isinstance(t, StreamingTask):  # the true MI follows a schedule over steps
+            mi = f"{t.true_mi(0):.4f}..{t.true_mi(t.n_steps - 1):.4f} over {t.n_steps} steps"
+            click.echo(f"{t.id:<{width}}  {dims:>7}  {mi}  {','.join(sorted(t.tags))}")
+            continue
         click.echo(
             f"{t.id:<{width}}  {dims:>7}  {t.mi:>9.4f}  {t.mi_stderr:>7.4f}  "
             f"{','.join(sorted(t.tags))}"

@@ -51,6 +51,12 @@ class Grid:
         for axis in ("tasks", "estimators", "ns", "seeds"):
             if not getattr(self, axis):
                 raise ValueError(f"grid axis {axis!r} must not be empty")
+        streaming = [t.id for t in self.tasks if not isinstance(t, Task)]
+        if streaming:
+            raise ValueError(
+                f"streaming tasks {streaming} have no fixed sample: train a neural estimator on "
+                "them with its estimate_streaming method, or run `mibench figures staircase`"
+            )
         for n in self.ns:
             if int(n) < 1:
                 raise ValueError(f"sample sizes must be positive, got n={n}")
