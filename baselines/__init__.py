@@ -1,0 +1,42 @@
+"""Classical baseline estimators of mutual information (nats): kNN, binning, Gaussian.
+
+Installed as ``mibench.baselines`` (the repository folder is ``baselines/``). Importing it
+registers the built-in names:
+
+========================  ==================================================================
+``ksg``                   KSG-1 (Kraskov et al. 2004), :class:`~mibench.baselines.ksg.KSG`
+``ksg2``                  KSG-2, :class:`~mibench.baselines.ksg.KSG2`
+``kl``                    Kozachenko–Leonenko three-entropy MI, :class:`~mibench.baselines.kl.KLMI`
+``lnc``                   LNC (Gao et al. 2015), :class:`~mibench.baselines.lnc.LNC`
+``histogram``             binning, :class:`~mibench.baselines.binning.Histogram`
+``gaussian``              Gaussian log-det, :class:`~mibench.baselines.gaussian.GaussianMI`
+``gaussian-copula``       on normal scores, :class:`~mibench.baselines.gaussian.GaussianCopulaMI`
+========================  ==================================================================
+
+Every one takes ``error_bar="subsampling"`` (Holmes & Nemenman 2019) to fill
+``Estimate.stderr``; see :mod:`mibench.baselines.errorbars`.
+"""
+
+from mibench.registry import register_estimator
+
+from .binning import Histogram, discrete_mi
+from .gaussian import GaussianCopulaMI, GaussianMI, gaussian_mi
+from .kl import KLMI, kl_entropy
+from .ksg import KSG, KSG2
+from .lnc import LNC
+
+for _cls in (KSG, KSG2, KLMI, LNC, Histogram, GaussianMI, GaussianCopulaMI):
+    register_estimator(_cls.name, _cls)
+
+__all__ = [
+    "KLMI",
+    "KSG",
+    "KSG2",
+    "LNC",
+    "GaussianCopulaMI",
+    "GaussianMI",
+    "Histogram",
+    "discrete_mi",
+    "gaussian_mi",
+    "kl_entropy",
+]

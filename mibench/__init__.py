@@ -2,12 +2,14 @@
 
 Mutual information is reported in nats throughout. Tasks (joint distributions with known MI)
 live in :mod:`mibench.tasks`, classical estimators in :mod:`mibench.baselines`, neural
-estimators in :mod:`mibench.neural`, and the grid runner, store and reports in
-:mod:`mibench.harness`.
+estimators in :mod:`mibench.neural`, the grid runner and store in :mod:`mibench.harness`, and
+metrics, tables and figures in :mod:`mibench.report`.
 """
 
+from mibench.api import estimate_mi
 from mibench.estimate import Estimate, Status
 from mibench.estimator import Estimator
+from mibench.plugins import register
 from mibench.registry import get_estimator, list_estimators, register_estimator
 
 __version__ = "0.1.0"
@@ -17,7 +19,9 @@ __all__ = [
     "Estimator",
     "Status",
     "__version__",
+    "estimate_mi",
     "get_estimator",
     "list_estimators",
+    "register",
     "register_estimator",
 ]

@@ -1,0 +1,134 @@
+"""Shared base of the classical baselines: hyperparameter checks and the error-bar hook.
+
+Every baseline estimator derives from :class:`BaselineEstimator`. It validates the
+hyperparameters common to all baselines (``error_bar``, ``seed``), checks the sample count, calls
+the subclass's point estimate and, when ``error_bar`` is set, fills
+:attr:`~mibench.estimate.Estimate.stderr` through :mod:`mibench.baselines.errorbars` (one
+implementation for every estimator).
+"""
+
+from __future__ import annotations
+
+import math
+from abc import abstractmethod
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mibench.estimate import Estimate
+from mibench.estimator import Estimator
+
+from . import errorbars
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
+    """Check that a hyperparameter is one of a fixed set of values.
+
+    Raises:
+        ValueError: naming ``name``, the value seen and the accepted values.
+    """
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+
+
+def check_int(name: str, value: Any, minimum: int) -> int:
+    """Check that a hyperparameter is an integer (not a bool) of at least ``minimum``.
+
+    Returns:
+        The value as a Python int.
+
+    Raises:
+        ValueError: naming ``name`` when the value is not an integer or is too small.
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_real(name: str, value: Any, minimum: float, *, inclusive: bool = True) -> float:
+    """Check that a hyperparameter is a finite real number at least (or above) ``minimum``.
+
+    Returns:
+        The value as a Python float.
+
+    Raises:
+        ValueError: naming ``name`` when the value is not a finite number in range.
+    """
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, Real)
+        and math.isfinite(value)
+        and (value >= minimum if inclusive else value > minimum)
+    )
+    if not ok:
+        bound = ">=" if inclusive else ">"
+        raise ValueError(f"{name} must be a finite number {bound} {minimum}, got {value!r}")
+    return float(value)
+
+
+class BaselineEstimator(Estimator):
+    """Base of the classical estimators: parameter checks, sample-count check, error bars.
+
+    Subclasses store ``error_bar`` and ``seed`` (None or an int >= 0; None uses 0)
+    hyperparameters, implement :meth:`_point` (the estimate on validated float64 arrays
+    ``x: (n, dim_x)``, ``y: (n, dim_y)``, value in nats) and may extend :meth:`_check_params`,
+    :meth:`_required_n` and :meth:`_check_n`.
+
+    ``error_bar`` is ``None`` (no error bar), ``"subsampling"`` (Holmes & Nemenman 2019, see
+    :func:`mibench.baselines.errorbars.subsampling_stderr`) or ``"bootstrap"`` (resampling with
+    replacement; refused by kNN estimators, whose class attribute ``knn`` is true).
+    """
+
+    deterministic: ClassVar[bool] = True
+    #: True for kNN estimators: they refuse the bootstrap with replacement.
+    knn: ClassVar[bool] = False
+
+    error_bar: str | None
+    seed: int | None
+
+    @property
+    def seed_used(self) -> int:
+        """The seed in use: ``seed``, or 0 when it is None (a grid replaces None with a seed
+        derived from the cell)."""
+        return 0 if self.seed is None else int(self.seed)
+
+    def _check_params(self) -> None:
+        """Validate the hyperparameters (called on construction and before every estimate).
+
+        Raises:
+            ValueError: naming the hyperparameter that is out of range.
+        """
+        errorbars.check_error_bar(self.error_bar, knn=self.knn, estimator=type(self).__name__)
+        if self.seed is not None:
+            check_int("seed", self.seed, 0)
+
+    def _required_n(self, dim_x: int, dim_y: int) -> int:
+        """The fewest samples the estimator accepts with the current hyperparameters."""
+        return self.min_samples
+
+    def _check_n(self, n: int, dim_x: int, dim_y: int) -> None:
+        """Raise a ValueError naming ``n`` when there are too few samples."""
+        need = self._required_n(dim_x, dim_y)
+        if n < need:
+            raise ValueError(f"{type(self).__name__} needs n >= {need} samples, got n={n}")
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate:
+        self._check_params()
+        self._check_n(x.shape[0], x.shape[1], y.shape[1])
+        result = self._point(x, y)
+        if self.error_bar is not None:
+            result.stderr, result.extras["error_bar"] = errorbars.stderr(
+                self.error_bar,
+                lambda xs, ys: self._point(xs, ys).value,
+                x,
+                y,
+                seed=self.seed_used,
+                min_part=self._required_n(x.shape[1], y.shape[1]),
+            )
+        return result
+
+    @abstractmethod
+    def _point(self, x: np.ndarray, y: np.ndarray) -> Estimate:
+        """The point estimate (nats) on validated arrays ``x: (n, dim_x)``, ``y: (n, dim_y)``."""

@@ -1,0 +1,425 @@
+"""Exact nearest-neighbour search and neighbour counts for the kNN estimators.
+
+Two backends give the same values: bit for bit for KSG-1 with the max norm, and for KSG-2 as long
+as no two neighbours tie at the k-th joint distance (with ties the k-th neighbour, and so the
+KSG-2 box, is a matter of ordering):
+
+- ``"kdtree"``: :class:`scipy.spatial.cKDTree` for the joint k-nearest-neighbour search; the
+  marginal counts use sorted arrays and :func:`numpy.searchsorted` for a 1-D block and a
+  cKDTree radius count otherwise. Fast in low dimension, CPU only; from
+  :data:`THREADS_MIN_N` samples on it uses every core (tree queries, X and Y counts side by
+  side).
+- ``"brute"``: torch, exact, on any device (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"auto"``).
+  Rows are processed in chunks, each chunk's distances to all n samples are computed once and
+  used both for the joint search and for the marginal counts, so memory stays O(n·k) plus one
+  chunk of O(n) rows, never O(n²). For high dimension.
+
+Distances. Inside the X block and inside the Y block the norm is the max norm or the Euclidean
+norm (``norm``; the two coincide for a 1-D block); the joint space of KSG uses the max of the two
+block distances (Kraskov, Stögbauer & Grassberger, "Estimating mutual information", Phys. Rev. E
+69, 066138, 2004). A KD-tree cannot search that joint space with Euclidean blocks of more than
+one dimension (it is not a Minkowski norm), so that case needs ``"brute"``.
+
+Counting. Strict counts (KSG-1) count j ≠ i with distance < radius; non-strict counts (KSG-2)
+count distance <= radius. Counts are decided on the very same floating-point distances as the
+search (no absolute epsilon): the KD-tree backend queries radius counts one ulp below the radius
+(``np.nextafter``) and settles the sorted-array bounds with the exact distance test; the brute
+backend compares the distance rows it searched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.spatial import cKDTree
+
+#: Accepted values of the ``backend`` hyperparameter.
+BACKENDS = ("auto", "kdtree", "brute")
+#: Accepted values of the ``norm`` hyperparameter (norm inside each block).
+NORMS = ("max", "euclidean")
+#: ``backend="auto"`` uses the KD-tree up to this joint dimension (dim_x + dim_y), brute above
+#: (measured crossover on 2 CPU cores at n = 10,000: joint dimension 10 to 12).
+KDTREE_MAX_DIM = 10
+#: Elements of one chunk of distance rows in the brute backend (2**22 float64 = 32 MiB).
+CHUNK_ELEMENTS = 2**22
+#: The KD-tree backend uses threads from this many samples on (below, they cost more than
+#: they save).
+THREADS_MIN_N = 20_000
+
+
+def resolve_device(device: str) -> torch.device:
+    """The torch device for a ``device`` hyperparameter.
+
+    Args:
+        device: a torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) or
+            ``"auto"`` (CUDA when available, else CPU).
+
+    Raises:
+        ValueError: naming ``device`` when torch does not accept it.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device must be 'auto' or a torch device such as 'cpu' or 'cuda', got {device!r}"
+        ) from exc
+
+
+def choose_backend(backend: str, *, dim: int, kdtree_ok: bool, device: str) -> str:
+    """Resolve the ``backend`` hyperparameter to ``"kdtree"`` or ``"brute"``.
+
+    Args:
+        backend: ``"auto"``, ``"kdtree"`` or ``"brute"``.
+        dim: the joint dimension dim_x + dim_y.
+        kdtree_ok: whether the KD-tree backend supports the requested norm.
+        device: the ``device`` hyperparameter; ``"auto"`` picks the brute backend whenever it
+            resolves to an accelerator.
+
+    Returns:
+        ``"kdtree"`` or ``"brute"``. ``"auto"`` gives the KD-tree when it supports the norm, the
+        dimension is at most :data:`KDTREE_MAX_DIM` and the device is the CPU.
+
+    Raises:
+        ValueError: naming ``backend`` when ``"kdtree"`` is asked for a norm it cannot search.
+    """
+    if backend == "kdtree" and not kdtree_ok:
+        raise ValueError(
+            "backend='kdtree' cannot search a joint max-norm space with Euclidean blocks of "
+            "more than one dimension; use backend='brute' (or 'auto') or norm='max'"
+        )
+    if backend != "auto":
+        return backend
+    on_cpu = resolve_device(device).type == "cpu"
+    return "kdtree" if kdtree_ok and dim <= KDTREE_MAX_DIM and on_cpu else "brute"
+
+
+def _p(norm: str, dim: int) -> float:
+    """Minkowski exponent of a block: inf for the max norm and for any 1-D block, else 2."""
+    return np.inf if norm == "max" or dim == 1 else 2.0
+
+
+@dataclass(frozen=True)
+class MarginalCounts:
+    """Radii and neighbour counts in the X and Y spaces for one k, per sample.
+
+    Attributes:
+        eps_x: radius in X, shape ``(n,)``.
+        eps_y: radius in Y, shape ``(n,)``.
+        n_x: number of j ≠ i within ``eps_x`` of sample i in X, shape ``(n,)``, int64.
+        n_y: the same in Y.
+    """
+
+    eps_x: np.ndarray
+    eps_y: np.ndarray
+    n_x: np.ndarray
+    n_y: np.ndarray
+
+
+@dataclass(frozen=True)
+class JointNeighbours:
+    """Result of :func:`joint_neighbours`.
+
+    Attributes:
+        indices: the kmax nearest neighbours of each sample in the joint space (self excluded,
+            nearest first), shape ``(n, kmax)``, int64; None when not asked for.
+        counts: for each k, the :class:`MarginalCounts`.
+    """
+
+    indices: np.ndarray | None
+    counts: dict[int, MarginalCounts]
+
+
+def joint_neighbours(
+    x: np.ndarray,
+    y: np.ndarray,
+    ks: tuple[int, ...],
+    *,
+    strict: bool,
+    norm: str,
+    backend: str,
+    device: str,
+    indices: bool = False,
+) -> JointNeighbours:
+    """Joint k-nearest neighbours and KSG marginal counts for several k from one search.
+
+    Joint distance: max(‖x_i − x_j‖, ‖y_i − y_j‖) with ``norm`` inside each block.
+
+    - ``strict=True`` (KSG-1): for each k, eps_x = eps_y = distance to the k-th joint neighbour,
+      and n_x counts j ≠ i with ‖x_i − x_j‖ < eps (likewise n_y).
+    - ``strict=False`` (KSG-2): eps_x is the largest X-distance among the k joint neighbours,
+      eps_y likewise, and n_x counts j ≠ i with ‖x_i − x_j‖ <= eps_x.
+
+    Args:
+        x: samples of X, shape ``(n, dim_x)``, float64.
+        y: samples of Y, shape ``(n, dim_y)``, float64.
+        ks: numbers of neighbours, each in [1, n − 1].
+        strict: strict (KSG-1) or non-strict (KSG-2) counting.
+        norm: ``"max"`` or ``"euclidean"`` inside each block.
+        backend: ``"kdtree"`` or ``"brute"`` (already resolved).
+        device: torch device for the brute backend.
+        indices: also return the neighbours' indices (the KD-tree backend skips them
+            otherwise, to save time).
+
+    Returns:
+        A :class:`JointNeighbours`.
+    """
+    if backend == "kdtree":
+        return _kdtree_joint(x, y, ks, strict=strict, indices=indices)
+    return _brute_joint(x, y, ks, strict=strict, norm=norm, device=resolve_device(device))
+
+
+def kth_neighbour_distance(
+    a: np.ndarray, ks: tuple[int, ...], *, norm: str, backend: str, device: str
+) -> dict[int, np.ndarray]:
+    """Distance from each sample to its k-th nearest other sample, for several k.
+
+    Args:
+        a: samples, shape ``(n, d)``, float64.
+        ks: numbers of neighbours, each in [1, n − 1].
+        norm: ``"max"`` or ``"euclidean"`` over all d coordinates.
+        backend: ``"kdtree"`` or ``"brute"`` (already resolved).
+        device: torch device for the brute backend.
+
+    Returns:
+        ``{k: distances}`` with distances of shape ``(n,)``.
+    """
+    kmax = max(ks)
+    p = _p(norm, a.shape[1])
+    if backend == "kdtree":
+        dist, _ = cKDTree(a).query(a, k=kmax + 1, p=p, workers=-1)
+        # column 0 holds a point at distance 0 (self or a duplicate); column k the k-th other
+        return {k: dist[:, k] for k in ks}
+    at = torch.as_tensor(a, device=resolve_device(device))
+    out = {k: np.empty(a.shape[0]) for k in ks}
+    for rows, d in _distance_chunks((at, p)):
+        vals = torch.topk(d[0], kmax, dim=1, largest=False, sorted=True).values.cpu().numpy()
+        for k in ks:
+            out[k][rows] = vals[:, k - 1]
+    return out
+
+
+# --- KD-tree backend -------------------------------------------------------------------------
+
+
+def _without_self(idx: np.ndarray) -> np.ndarray:
+    """Drop each row's own index from KD-tree results of shape ``(n, kmax + 1)``.
+
+    Self is normally in column 0; with duplicates it may sit anywhere or be crowded out by
+    points at distance 0, in which case the last column is dropped instead.
+    """
+    n = idx.shape[0]
+    out = idx[:, 1:].copy()
+    moved = np.flatnonzero(idx[:, 0] != np.arange(n))
+    if moved.size:
+        rows = idx[moved]
+        is_self = rows == moved[:, None]
+        keep = np.argsort(is_self, axis=1, kind="stable")[:, :-1]
+        out[moved] = np.take_along_axis(rows, keep, axis=1)
+    return out
+
+
+def _block_distance(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Max-norm distances to the neighbours: ``a: (n, d)``, ``idx: (n, m)`` → ``(n, m)``."""
+    if a.shape[1] == 1:
+        return np.abs(a[idx, 0] - a)
+    return np.abs(a[idx] - a[:, None, :]).max(axis=2)
+
+
+class _SortedLine:
+    """Neighbour counts on a line: sorted values, :func:`numpy.searchsorted`, exact bounds."""
+
+    def __init__(self, values: np.ndarray, *, presorted: bool = False) -> None:
+        self.order = None if presorted else np.argsort(values)
+        self.v = values if presorted else values[self.order]
+
+    def count(self, radii: np.ndarray, strict: bool) -> np.ndarray:
+        """Number of j ≠ i with |v_j − v_i| < r_i (strict) or <= r_i, for each i.
+
+        The searchsorted bounds from v_i ± r_i can be off by rounding; they are settled with the
+        exact test on fl(v_j − v_i), which is monotone in v_j, jumping over runs of equal values.
+        """
+        v = self.v
+        n = v.size
+        r = radii if self.order is None else radii[self.order]
+        inside = (r > 0) if strict else np.ones(n, dtype=bool)  # whether self is within r
+        rows = np.flatnonzero(inside)
+
+        def within(j: np.ndarray, i: np.ndarray) -> np.ndarray:
+            d = np.abs(v[j] - v[i])
+            return d < r[i] if strict else d <= r[i]
+
+        # hi: one past the last j within; lo: the first j within (self i is within). The sides
+        # make the first guess exact up to rounding of v ± r, so few rows need settling.
+        hi = np.searchsorted(v, v + r, side="left" if strict else "right")
+        lo = np.searchsorted(v, v - r, side="right" if strict else "left")
+        _settle(hi, rows, within, v, step="right")
+        _settle(hi, rows, lambda h, i: ~within(h - 1, i), v, step="left")
+        _settle(lo, rows, lambda h, i: within(h - 1, i), v, step="left")
+        _settle(lo, rows, lambda h, i: ~within(h, i), v, step="right")
+        counts = np.where(inside, hi - lo - 1, 0)
+        return counts if self.order is None else _unsort(counts, self.order)
+
+
+def _settle(
+    bound: np.ndarray,
+    rows: np.ndarray,
+    move: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    v: np.ndarray,
+    *,
+    step: str,
+) -> None:
+    """Move ``bound[rows]`` in one direction while ``move(bound, rows)`` holds.
+
+    ``step="right"`` jumps past the run of values equal to ``v[bound]``; ``step="left"`` jumps
+    to the start of the run of values equal to ``v[bound - 1]``. Rows whose test fails stop.
+    """
+    n = v.size
+    while rows.size:
+        b = bound[rows]
+        ok = (b < n) if step == "right" else (b > 0)
+        rows, b = rows[ok], b[ok]
+        keep = move(b, rows)
+        rows, b = rows[keep], b[keep]
+        if step == "right":
+            bound[rows] = np.searchsorted(v, v[b], side="right")
+        else:
+            bound[rows] = np.searchsorted(v, v[b - 1], side="left")
+
+
+class _TreeCounter:
+    """Neighbour counts in a multi-dimensional max-norm block with a cKDTree."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        self.points = points
+        self.tree = cKDTree(points)
+
+    def count(self, radii: np.ndarray, strict: bool) -> np.ndarray:
+        """Number of j ≠ i with ‖p_j − p_i‖_max < r_i (strict) or <= r_i, for each i."""
+        r = np.nextafter(radii, 0.0) if strict else radii
+        counts = self.tree.query_ball_point(
+            self.points, r, p=np.inf, return_length=True, workers=-1
+        ).astype(np.int64)
+        counts -= 1  # self
+        if strict:
+            counts[radii == 0] = 0  # nothing is strictly within a radius of 0, self included
+        return counts
+
+
+def _counter(a: np.ndarray, *, presorted: bool = False) -> _SortedLine | _TreeCounter:
+    """Counter of a block; ``presorted`` says a 1-D block is already in ascending order."""
+    return _SortedLine(a[:, 0], presorted=presorted) if a.shape[1] == 1 else _TreeCounter(a)
+
+
+def _kdtree_joint(
+    x: np.ndarray, y: np.ndarray, ks: tuple[int, ...], *, strict: bool, indices: bool
+) -> JointNeighbours:
+    # Work in the order of x's first column: queries that are close in space run one after
+    # another, which keeps the tree in cache (several times faster at large n).
+    order = np.argsort(x[:, 0])
+    xs, ys = x[order], y[order]
+    kmax = max(ks)
+    xy = np.hstack([xs, ys])
+    threads = x.shape[0] >= THREADS_MIN_N
+    tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)  # fastest build here
+    _, idx = tree.query(xy, k=kmax + 1, p=np.inf, workers=-1 if threads else 1)
+    idx = _without_self(idx)
+    # distances recomputed here are the ones the counts compare against, bit for bit
+    dx = _block_distance(xs, idx)
+    dy = _block_distance(ys, idx)
+    radii = {}
+    for k in ks:
+        if strict:
+            radii[k] = (np.maximum(dx[:, k - 1], dy[:, k - 1]),) * 2
+        else:
+            radii[k] = (dx[:, :k].max(axis=1), dy[:, :k].max(axis=1))
+
+    def count_block(block: int) -> dict[int, np.ndarray]:
+        counter = _counter((xs, ys)[block], presorted=block == 0)
+        return {k: counter.count(radii[k][block], strict) for k in ks}
+
+    # the X and Y counts are independent; numpy releases the GIL in sorting and searching
+    if threads:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            n_x, n_y = pool.map(count_block, (0, 1))
+    else:
+        n_x, n_y = count_block(0), count_block(1)
+    counts = {}
+    for k in ks:
+        eps_x = _unsort(radii[k][0], order)
+        eps_y = eps_x if strict else _unsort(radii[k][1], order)
+        counts[k] = MarginalCounts(eps_x, eps_y, _unsort(n_x[k], order), _unsort(n_y[k], order))
+    return JointNeighbours(_unsort(order[idx], order) if indices else None, counts)
+
+
+def _unsort(a: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` computed in ``order`` put back in the original order."""
+    out = np.empty_like(a)
+    out[order] = a
+    return out
+
+
+# --- brute-force backend (torch) -------------------------------------------------------------
+
+
+def _distance_chunks(
+    *blocks: tuple[torch.Tensor, float],
+) -> Iterator[tuple[slice, list[torch.Tensor]]]:
+    """Yield ``(rows, [d_block, ...])`` over chunks of rows: distances from the chunk's samples
+    to all n samples in each block, shape ``(len(rows), n)``, with self set to +inf."""
+    n = blocks[0][0].shape[0]
+    step = max(1, CHUNK_ELEMENTS // n)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        local = torch.arange(stop - start, device=blocks[0][0].device)
+        dists = []
+        for a, p in blocks:
+            d = torch.cdist(a[start:stop], a, p=p, compute_mode="donot_use_mm_for_euclid_dist")
+            d[local, local + start] = torch.inf
+            dists.append(d)
+        yield slice(start, stop), dists
+
+
+def _brute_joint(
+    x: np.ndarray,
+    y: np.ndarray,
+    ks: tuple[int, ...],
+    *,
+    strict: bool,
+    norm: str,
+    device: torch.device,
+) -> JointNeighbours:
+    n = x.shape[0]
+    kmax = max(ks)
+    blocks = (
+        (torch.as_tensor(x, device=device), _p(norm, x.shape[1])),
+        (torch.as_tensor(y, device=device), _p(norm, y.shape[1])),
+    )
+    idx = np.empty((n, kmax), dtype=np.int64)
+    counts = {
+        k: MarginalCounts(np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64))
+        for k in ks
+    }
+    for rows, (dx, dy) in _distance_chunks(*blocks):
+        vals, nb = torch.topk(torch.maximum(dx, dy), kmax, dim=1, largest=False, sorted=True)
+        idx[rows] = nb.cpu().numpy()
+        if not strict:
+            ndx, ndy = dx.gather(1, nb), dy.gather(1, nb)
+        for k in ks:
+            if strict:
+                ex = ey = vals[:, k - 1]
+                nx = (dx < ex[:, None]).sum(dim=1)
+                ny = (dy < ey[:, None]).sum(dim=1)
+            else:
+                ex, ey = ndx[:, :k].amax(dim=1), ndy[:, :k].amax(dim=1)
+                nx = (dx <= ex[:, None]).sum(dim=1)
+                ny = (dy <= ey[:, None]).sum(dim=1)
+            out = counts[k]
+            for field, value in (("eps_x", ex), ("eps_y", ey), ("n_x", nx), ("n_y", ny)):
+                getattr(out, field)[rows] = value.cpu().numpy()
+    return JointNeighbours(idx, counts)
