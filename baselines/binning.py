@@ -2,7 +2,9 @@
 
 Each column is cut into bins, equal-width (over the column's range) or equal-frequency (at the
 column's quantiles); the number of bins per column is fixed or comes from a rule:
-Freedman–Diaconis (width 2·IQR·n^(−1/3) over the range), Sturges (⌈log2 n⌉ + 1) or √n (⌈√n⌉).
+Freedman–Diaconis (width 2·IQR·n^(−1/3) over the range), Sturges (⌈log2 n⌉ + 1), √n (⌈√n⌉), or
+``auto`` (the default: Sturges, lowered so that D jointly binned columns have at most about n
+cells).
 Multivariate X and Y are binned jointly: a cell is one bin per column. The MI of the cell labels
 is then
 
@@ -27,21 +29,23 @@ from mibench.estimate import Estimate
 from .base import BaselineEstimator, check_choice, check_int
 
 #: Accepted bin rules (besides a fixed integer count).
-BIN_RULES = ("fd", "sturges", "sqrt")
+BIN_RULES = ("auto", "fd", "sturges", "sqrt")
 #: Accepted ways to place the bin edges.
 BINNINGS = ("equal-width", "equal-frequency")
 #: Accepted bias corrections.
 CORRECTIONS = ("plugin", "miller-madow")
 
 
-def bin_count(column: np.ndarray, bins: int | str) -> int:
+def bin_count(column: np.ndarray, bins: int | str, n_columns: int = 1) -> int:
     """Number of bins for one column.
 
     Args:
         column: values, shape ``(n,)``.
         bins: a fixed count (int >= 1) or a rule: ``"fd"`` (Freedman–Diaconis: ⌈range / (2·IQR·
-            n^(−1/3))⌉; Sturges when the IQR is 0), ``"sturges"`` (⌈log2 n⌉ + 1) or ``"sqrt"``
-            (⌈√n⌉).
+            n^(−1/3))⌉; Sturges when the IQR is 0), ``"sturges"`` (⌈log2 n⌉ + 1), ``"sqrt"``
+            (⌈√n⌉) or ``"auto"`` (Sturges, lowered to max(2, ⌊n^(1/D)⌋) so that the joint
+            binning of all D columns has at most about n cells).
+        n_columns: D, the number of columns binned jointly (dim_x + dim_y); used by ``"auto"``.
 
     Returns:
         The number of bins, at least 1.
@@ -49,6 +53,8 @@ def bin_count(column: np.ndarray, bins: int | str) -> int:
     n = column.size
     if not isinstance(bins, str):
         return int(bins)
+    if bins == "auto":
+        return min(bin_count(column, "sturges"), max(2, math.floor(n ** (1.0 / n_columns))))
     if bins == "fd":
         q1, q3 = np.quantile(column, [0.25, 0.75])
         if q3 > q1:
@@ -130,8 +136,9 @@ class Histogram(BaselineEstimator):
     column), ``binning``, ``correction`` and ``cells`` (Π of all counts).
 
     Args:
-        bins: bins per column: an int >= 1, or a rule ``"sturges"``, ``"fd"``
-            (Freedman–Diaconis) or ``"sqrt"`` (see :func:`bin_count`).
+        bins: bins per column: an int >= 1, or a rule ``"auto"`` (default: Sturges, fewer
+            when many columns are binned jointly), ``"sturges"``, ``"fd"`` (Freedman–Diaconis)
+            or ``"sqrt"`` (see :func:`bin_count`).
         binning: ``"equal-width"`` (default) or ``"equal-frequency"``.
         correction: ``"plugin"`` or ``"miller-madow"``.
         max_cells: the largest number of joint cells (product of the bins over all dim_x +
@@ -148,7 +155,7 @@ class Histogram(BaselineEstimator):
 
     def __init__(
         self,
-        bins: int | str = "sturges",
+        bins: int | str = "auto",
         binning: str = "equal-width",
         correction: str = "plugin",
         max_cells: int = 10**6,
@@ -179,8 +186,9 @@ class Histogram(BaselineEstimator):
         return np.ravel_multi_index(cols, n_bins)
 
     def _point(self, x: np.ndarray, y: np.ndarray) -> Estimate:
-        bins_x = [bin_count(x[:, c], self.bins) for c in range(x.shape[1])]
-        bins_y = [bin_count(y[:, c], self.bins) for c in range(y.shape[1])]
+        d = x.shape[1] + y.shape[1]
+        bins_x = [bin_count(x[:, c], self.bins, d) for c in range(x.shape[1])]
+        bins_y = [bin_count(y[:, c], self.bins, d) for c in range(y.shape[1])]
         cells = math.prod(bins_x) * math.prod(bins_y)
         if cells > self.max_cells:
             raise ValueError(

@@ -55,6 +55,10 @@ def test_bin_rules():
     assert bin_count(col, 7) == 7
     assert bin_count(col, "sturges") == math.ceil(math.log2(1000)) + 1
     assert bin_count(col, "sqrt") == math.ceil(math.sqrt(1000))
+    assert bin_count(col, "auto") == bin_count(col, "sturges")  # one column: Sturges
+    assert bin_count(col, "auto", n_columns=2) == 11  # min(11, floor(sqrt(1000)) = 31)
+    assert bin_count(col, "auto", n_columns=6) == 3  # floor(1000 ** (1/6)) = 3
+    assert bin_count(col, "auto", n_columns=20) == 2  # never below 2
     q1, q3 = np.quantile(col, [0.25, 0.75])
     width = 2 * (q3 - q1) / 1000 ** (1 / 3)
     assert bin_count(col, "fd") == math.ceil((col.max() - col.min()) / width)
@@ -73,7 +77,7 @@ def test_equal_frequency_is_invariant_to_monotone_maps_equal_width_is_default():
     ef = Histogram(bins=8, binning="equal-frequency")
     base = ef.estimate(x, y).value
     assert ef.estimate(np.exp(x), y**3).value == pytest.approx(base, abs=1e-12)
-    assert Histogram().binning == "equal-width" and Histogram().bins == "sturges"
+    assert Histogram().binning == "equal-width" and Histogram().bins == "auto"
     assert Histogram().estimate(np.exp(x), y**3).value != pytest.approx(base, abs=1e-3)
 
 
