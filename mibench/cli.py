@@ -6,6 +6,7 @@ import click
 
 from mibench.commands.compare import compare
 from mibench.commands.estimate import estimate
+from mibench.commands.figures import figures
 from mibench.commands.listing import list_group
 from mibench.commands.plot import plot
 from mibench.commands.report import report
@@ -24,3 +25,4 @@ main.add_command(list_group)
 main.add_command(report)
 main.add_command(plot)
 main.add_command(compare)
+main.add_command(figures)

@@ -125,11 +125,13 @@ class Staircase(StreamingTask):
 
     @property
     def tags(self) -> frozenset[str]:  # type: ignore[override]
-        """Family tags."""
-        return frozenset(
-            {"staircase", "gaussian", "high-dimensional"}
-            | ({"reparameterized"} if self.cubic else set())
-        )
+        """Family tags (high-dimensional from 25 dimensions, as for the Gaussian tasks)."""
+        tags = {"staircase", "gaussian"}
+        if self.cubic:
+            tags.add("reparameterized")
+        if self.dim >= 25:
+            tags.add("high-dimensional")
+        return frozenset(tags)
 
     @property
     def dim_x(self) -> int:  # type: ignore[override]

@@ -1,0 +1,90 @@
+"""``mibench figures``: regenerate the reference figures of the field from stored results."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+
+from mibench.commands.common import split_specs
+
+DEFAULT_FIGURES_FOLDER = Path("results") / "figures"
+
+
+def _command_line(name: str, scale: float, out: str, estimators: str | None, no_run: bool) -> str:
+    parts = ["mibench", "figures", name, "--scale", f"{scale:g}", "--out", out]
+    if estimators:
+        parts += ["--estimators", estimators]
+    if no_run:
+        parts.append("--no-run")
+    return shlex.join(parts)
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_only", is_flag=True, help="List the figures and exit.")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Shrink training steps, seeds and sample sizes by this factor for a CPU preview "
+    "(stated in the caption); 1 is the published protocol.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=str(DEFAULT_FIGURES_FOLDER),
+    show_default=True,
+    help="Parent of the figure's run folder (<out>/<name>, or <out>/<name>-scale<s>).",
+)
+@click.option(
+    "--estimators",
+    default=None,
+    help="Comma-separated registry names: compute only these estimators' cells now (the "
+    "figure is drawn from every stored cell).",
+)
+@click.option("--no-run", is_flag=True, help="Draw from the store without computing anything.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def figures(
+    name: str | None,
+    list_only: bool,
+    scale: float,
+    out: str,
+    estimators: str | None,
+    no_run: bool,
+    quiet: bool,
+) -> None:
+    """Run (or resume from the store) the grid of figure NAME, then draw it from the results.
+
+    The run folder keeps the store, the figure (PNG and PDF), its tables, COMMAND.txt and a
+    README; running the same command again skips every finished cell.
+    """
+    from mibench.paper import Scale, get_figure, list_figures, make_figure
+
+    if list_only:
+        for fig in list_figures():
+            click.echo(f"{fig.name:20s} {fig.description}")
+        return
+    if name is None:
+        names = ", ".join(f.name for f in list_figures())
+        raise click.UsageError(f"give a figure NAME or --list; the figures are {names}")
+    try:
+        figure = get_figure(name)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    only = set(split_specs(estimators)) if estimators else None
+    command = _command_line(name, scale, out, estimators, no_run)
+    try:
+        made = make_figure(
+            figure, Scale(scale), out, command, run=not no_run, only=only, progress=not quiet
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if made.run_summary:
+        click.echo(made.run_summary)
+    click.echo(f"{made.stored} of {made.expected} cells of {name!r} stored in {made.folder}.")
+    click.echo("Files written:")
+    for p in made.written:
+        click.echo(f"  {p}")

@@ -1,0 +1,277 @@
+"""Critics T(x, y) with batched weights, and the derangement that pairs samples.
+
+A critic here is a description of an MLP architecture plus a flat parameter vector per
+ensemble member: ``theta`` of shape ``(E, P)``. Each layer's weights are views into ``theta``
+of shape ``(E, fan_in, fan_out)`` and are applied with batched matrix products
+(``torch.baddbmm``), so E members (seeds or configurations of one shape) train as one batched
+model, and a single run is E = 1.
+
+Scores come in the layout of :mod:`mibench.neural.objectives`: for a batch of b pairs and a
+pair index from :func:`pair_index`, ``scores: (E, b, 1 + k)`` with column 0 the joint pair
+T(x_i, y_i) and column s the marginal pair T(x_i, y_{(i+s) mod b}).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from mibench.neural.defaults import DEFAULTS
+
+#: Hidden activations by name.
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "relu": F.relu,
+    "leaky_relu": F.leaky_relu,
+    "elu": F.elu,
+    "gelu": F.gelu,
+    "silu": F.silu,
+    "softplus": F.softplus,
+    "tanh": torch.tanh,
+}
+
+
+def check_negatives(negatives: object, name: str = "negatives") -> None:
+    """Check a number-of-negatives setting: a positive int or ``"all"``.
+
+    Raises:
+        ValueError: naming ``name`` for any other value.
+    """
+    if negatives == "all":
+        return
+    if isinstance(negatives, bool) or not isinstance(negatives, int) or negatives < 1:
+        raise ValueError(f"{name} must be a positive int or 'all', got {negatives!r}")
+
+
+def negatives_per_sample(negatives: int | str, batch_size: int) -> int:
+    """The number k of marginal pairs per sample in a batch of ``batch_size``.
+
+    Args:
+        negatives: a positive int k, or ``"all"`` for every other sample.
+        batch_size: samples in the batch, b >= 2.
+
+    Returns:
+        ``b − 1`` for ``"all"``, else ``min(k, b − 1)``.
+
+    Raises:
+        ValueError: naming ``batch_size`` when it is not an int >= 2 (no derangement exists),
+            or ``negatives`` when it is not a positive int or ``"all"``.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 2:
+        raise ValueError(
+            f"batch_size must be an int >= 2 (a marginal pair needs another sample), "
+            f"got {batch_size!r}"
+        )
+    check_negatives(negatives)
+    return batch_size - 1 if negatives == "all" else min(int(negatives), batch_size - 1)
+
+
+def pair_index(batch_size: int, k: int, device: torch.device | str = "cpu") -> Tensor:
+    """Which y each x of a batch is scored against: the joint pair and k cyclic shifts.
+
+    Row i is ``[i, (i + 1) mod b, ..., (i + k) mod b]``. Each shift s in 1..k is a derangement
+    (no sample is paired with itself), so columns 1..k are genuine product-of-marginals pairs;
+    with k = b − 1 they are all off-diagonal pairs. (A random permutation is not a derangement:
+    it leaves about one joint pair among the "marginal" ones.)
+
+    Args:
+        batch_size: b >= 2.
+        k: shifts per sample, 1 <= k <= b − 1.
+        device: where the index lives.
+
+    Returns:
+        A long tensor of shape ``(b, 1 + k)``.
+
+    Raises:
+        ValueError: when k is out of range.
+    """
+    if not 1 <= k <= batch_size - 1:
+        raise ValueError(f"k must be in [1, batch_size - 1 = {batch_size - 1}], got {k}")
+    rows = torch.arange(batch_size, device=device)
+    shifts = torch.arange(k + 1, device=device)
+    return (rows[:, None] + shifts[None, :]) % batch_size
+
+
+class _MLP:
+    """Layout and batched forward pass of one MLP whose weights live in a flat vector."""
+
+    def __init__(self, offset: int, sizes: Sequence[int], activation: str) -> None:
+        self.sizes = tuple(sizes)
+        self.activation = ACTIVATIONS[activation]
+        self.slices: list[tuple[int, int, int, int]] = []  # (w start, b start, fan_in, fan_out)
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            self.slices.append((offset, offset + fan_in * fan_out, fan_in, fan_out))
+            offset += fan_in * fan_out + fan_out
+        self.end = offset
+
+    def init(self, generator: torch.Generator) -> Tensor:
+        """Weights and biases ~ U(−1/√fan_in, 1/√fan_in) (PyTorch's Linear default), flat."""
+        parts = []
+        for _, _, fan_in, fan_out in self.slices:
+            bound = 1.0 / math.sqrt(fan_in)
+            for size in (fan_in * fan_out, fan_out):
+                u = torch.rand(size, generator=generator, dtype=torch.float64)
+                parts.append((2.0 * u - 1.0) * bound)
+        return torch.cat(parts)
+
+    def layer(self, theta: Tensor, i: int) -> tuple[Tensor, Tensor]:
+        """Views of layer i: weight ``(E, fan_in, fan_out)``, bias ``(E, 1, fan_out)``."""
+        w0, b0, fan_in, fan_out = self.slices[i]
+        weight = theta[:, w0 : w0 + fan_in * fan_out].unflatten(1, (fan_in, fan_out))
+        bias = theta[:, b0 : b0 + fan_out].unsqueeze(1)
+        return weight, bias
+
+    def forward(self, theta: Tensor, h: Tensor) -> Tensor:
+        """Apply the MLP to ``h: (E, N, fan_in)``; no activation after the last layer."""
+        last = len(self.slices) - 1
+        for i in range(last + 1):
+            weight, bias = self.layer(theta, i)
+            if weight.shape[-1] == 1:
+                # A scalar output as multiply-and-sum: the batched matrix-vector product
+                # rounds differently for E = 1 and E > 1, this does not, so ensemble members
+                # reproduce their separate runs.
+                h = (h * weight.transpose(1, 2)).sum(-1, keepdim=True) + bias
+            else:
+                h = torch.baddbmm(bias, h, weight)
+            if i < last:
+                h = self.activation(h)
+        return h
+
+
+def _check_arch(dim_x: int, dim_y: int, hidden: Sequence[int], activation: str) -> None:
+    for name, dim in (("dim_x", dim_x), ("dim_y", dim_y)):
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"{name} must be a positive int, got {dim!r}")
+    if (
+        isinstance(hidden, (str, bytes))
+        or not isinstance(hidden, Sequence)
+        or len(hidden) == 0
+        or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in hidden)
+    ):
+        raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+
+
+class JointCritic:
+    """T(x, y) = MLP([x, y]): one MLP on the concatenated pair (Belghazi et al. 2018).
+
+    Args:
+        dim_x: columns of x.
+        dim_y: columns of y.
+        hidden: hidden widths, e.g. ``(64, 64)`` (at least one layer).
+        activation: a key of :data:`ACTIVATIONS`.
+
+    Raises:
+        ValueError: for non-positive dimensions or widths or an unknown activation.
+    """
+
+    def __init__(
+        self,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int] = DEFAULTS.hidden,
+        activation: str = DEFAULTS.activation,
+    ) -> None:
+        _check_arch(dim_x, dim_y, hidden, activation)
+        self.mlp = _MLP(0, (dim_x + dim_y, *hidden, 1), activation)
+        self.n_params = self.mlp.end
+
+    def init(self, generator: torch.Generator) -> Tensor:
+        """Initial parameters drawn from ``generator``: shape ``(P,)``, float64."""
+        return self.mlp.init(generator)
+
+    def scores(self, theta: Tensor, x: Tensor, y: Tensor, pairs: Tensor) -> Tensor:
+        """Critic scores of the joint and marginal pairs.
+
+        Args:
+            theta: parameters, shape ``(E, P)``.
+            x: shape ``(E, b, dim_x)``.
+            y: shape ``(E, b, dim_y)``.
+            pairs: from :func:`pair_index`, shape ``(b, 1 + k)``.
+
+        Returns:
+            Scores, shape ``(E, b, 1 + k)`` (column 0: joint pairs).
+        """
+        # The pairs are gathered from the inputs, which need no gradient (cheap backward).
+        x_rep = x.unsqueeze(2).expand(-1, -1, pairs.shape[1], -1)
+        inputs = torch.cat([x_rep, y[:, pairs]], dim=-1).flatten(1, 2)
+        return self.mlp.forward(theta, inputs).view(x.shape[0], *pairs.shape)
+
+
+class SeparableCritic:
+    """T(x, y) = g(x)ᵀh(y) with two MLPs g and h (Poole et al. 2019, §5; CPC).
+
+    All b² scores of a batch cost one batched matrix product, so ``negatives="all"`` is cheap.
+
+    Args:
+        dim_x: columns of x.
+        dim_y: columns of y.
+        hidden: hidden widths of g and of h (at least one layer).
+        activation: a key of :data:`ACTIVATIONS`.
+        embed_dim: output width of g and h.
+
+    Raises:
+        ValueError: for non-positive dimensions or widths or an unknown activation.
+    """
+
+    def __init__(
+        self,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int] = DEFAULTS.hidden,
+        activation: str = DEFAULTS.activation,
+        embed_dim: int = DEFAULTS.embed_dim,
+    ) -> None:
+        _check_arch(dim_x, dim_y, hidden, activation)
+        if isinstance(embed_dim, bool) or not isinstance(embed_dim, int) or embed_dim < 1:
+            raise ValueError(f"embed_dim must be a positive int, got {embed_dim!r}")
+        self.g = _MLP(0, (dim_x, *hidden, embed_dim), activation)
+        self.h = _MLP(self.g.end, (dim_y, *hidden, embed_dim), activation)
+        self.n_params = self.h.end
+
+    def init(self, generator: torch.Generator) -> Tensor:
+        """Initial parameters drawn from ``generator``: shape ``(P,)``, float64."""
+        return torch.cat([self.g.init(generator), self.h.init(generator)])
+
+    def scores(self, theta: Tensor, x: Tensor, y: Tensor, pairs: Tensor) -> Tensor:
+        """Critic scores of the joint and marginal pairs.
+
+        Args:
+            theta: parameters, shape ``(E, P)``.
+            x: shape ``(E, b, dim_x)``.
+            y: shape ``(E, b, dim_y)``.
+            pairs: from :func:`pair_index`, shape ``(b, 1 + k)``.
+
+        Returns:
+            Scores, shape ``(E, b, 1 + k)`` (column 0: joint pairs).
+        """
+        all_pairs = torch.bmm(self.g.forward(theta, x), self.h.forward(theta, y).transpose(1, 2))
+        return all_pairs.gather(2, pairs.expand(x.shape[0], -1, -1))
+
+
+Critic = JointCritic | SeparableCritic
+
+
+def make_critic(
+    kind: str,
+    dim_x: int,
+    dim_y: int,
+    hidden: Sequence[int],
+    activation: str,
+    embed_dim: int,
+) -> Critic:
+    """Build a ``"joint"`` or ``"separable"`` critic.
+
+    Raises:
+        ValueError: naming ``critic`` for an unknown kind, or the architecture argument at
+            fault.
+    """
+    if kind == "joint":
+        return JointCritic(dim_x, dim_y, tuple(hidden), activation)
+    if kind == "separable":
+        return SeparableCritic(dim_x, dim_y, tuple(hidden), activation, embed_dim)
+    raise ValueError(f"critic must be 'joint' or 'separable', got {kind!r}")

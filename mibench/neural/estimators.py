@@ -1,0 +1,361 @@
+"""The registered neural estimators: one shared trainer, one objective each.
+
+=========  ==================================  ==========================================
+name       trained with (gradient of)          MI readout (the reported value)
+=========  ==================================  ==========================================
+dv         DV bound, plain minibatch gradient  DV bound
+mine       DV, moving-average gradient (rate)  DV bound
+mine-f     NWJ bound                           NWJ bound
+nwj        (alias of mine-f)                   NWJ bound
+jsd        JSD (Deep InfoMax)                  NWJ of critic + shift (default +1)
+smile      JSD (Deep InfoMax)                  SMILE(τ): DV with e^T clipped to e^±τ
+infonce    InfoNCE                             InfoNCE (at most ln(negatives + 1))
+=========  ==================================  ==========================================
+
+``jsd`` and ``smile`` also record the raw JSD objective of the selected evaluation in
+``Estimate.extras["jsd"]`` (2·JSD − 2 ln 2 at the optimum, not MI). Hyperparameters and their
+defaults are listed in :mod:`mibench.neural.defaults`; the training and estimate rules in
+:mod:`mibench.neural.trainer`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from abc import abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from mibench.estimate import Estimate
+from mibench.estimator import Estimator
+from mibench.neural import objectives as obj
+from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
+from mibench.neural.trainer import MIN_PART, fit, fit_streaming
+from mibench.registry import register_estimator
+
+if TYPE_CHECKING:
+    from mibench.tasks.streaming import StreamingTask
+
+_D = OBJECTIVE_DEFAULTS
+
+
+def _keyword_names(init: Callable[..., None]) -> list[str]:
+    """Named parameters of an ``__init__`` (no ``self``, no ``**kwargs``)."""
+    return [
+        p.name
+        for p in inspect.signature(init).parameters.values()
+        if p.name != "self" and p.kind is not p.VAR_KEYWORD
+    ]
+
+
+class NeuralEstimator(Estimator):
+    """Base class of the variational (critic-based) MI estimators.
+
+    Subclasses differ only in the objective: :meth:`train_objective` (whose gradient trains the
+    critic), :meth:`readout` (the MI value reported) and :attr:`extra_values` (other values
+    recorded at the selected evaluation). All hyperparameters are keyword-only; see
+    :mod:`mibench.neural.defaults` for their meaning and defaults.
+
+    Raises:
+        ValueError: from :meth:`estimate`, naming the hyperparameter, for an invalid value.
+    """
+
+    deterministic: ClassVar[bool] = False
+    min_samples: ClassVar[int] = 2 * MIN_PART
+    #: Objective hyperparameters that may differ between members of a batched ensemble.
+    objective_params: ClassVar[tuple[str, ...]] = ()
+    #: Extra values recorded at the selected evaluation: name -> f(t_joint, t_marginal).
+    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {}
+
+    def __init__(
+        self,
+        *,
+        critic: str = DEFAULTS.critic,
+        hidden: tuple[int, ...] = DEFAULTS.hidden,
+        activation: str = DEFAULTS.activation,
+        embed_dim: int = DEFAULTS.embed_dim,
+        negatives: int | str = DEFAULTS.negatives,
+        eval_negatives: int | str | None = DEFAULTS.eval_negatives,
+        batch_size: int = DEFAULTS.batch_size,
+        lr: float = DEFAULTS.lr,
+        weight_decay: float = DEFAULTS.weight_decay,
+        max_steps: int = DEFAULTS.max_steps,
+        eval_every: int = DEFAULTS.eval_every,
+        patience: int = DEFAULTS.patience,
+        test_fraction: float = DEFAULTS.test_fraction,
+        standardize: bool = DEFAULTS.standardize,
+        seed: int | None = DEFAULTS.seed,
+        device: str = DEFAULTS.device,
+        dtype: str = DEFAULTS.dtype,
+        threads: int | None = DEFAULTS.threads,
+    ) -> None:
+        self.critic = critic
+        self.hidden = hidden
+        self.activation = activation
+        self.embed_dim = embed_dim
+        self.negatives = negatives
+        self.eval_negatives = eval_negatives
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.max_steps = max_steps
+        self.eval_every = eval_every
+        self.patience = patience
+        self.test_fraction = test_fraction
+        self.standardize = standardize
+        self.seed = seed
+        self.device = device
+        self.dtype = dtype
+        self.threads = threads
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        own = _keyword_names(cls.__init__)
+        return own + [name for name in _keyword_names(NeuralEstimator.__init__) if name not in own]
+
+    @classmethod
+    @abstractmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        """The MI estimate in nats from scores ``(E, m)``, ``(E, m, k)``; shape ``(E,)``.
+
+        ``hp`` maps each of :attr:`objective_params` to its per-member values, shape ``(E,)``.
+        """
+
+    @classmethod
+    def train_objective(
+        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
+    ) -> tuple[Tensor, Any]:
+        """The objective to maximise, ``(E,)``, and the carried state (default: the readout)."""
+        return cls.readout(t_joint, t_marginal, hp), state
+
+    def _check_objective_params(self) -> None:
+        """Validate the objective hyperparameters (none by default)."""
+
+    def estimate(self, x: object, y: object) -> Estimate:
+        """Estimate I(X; Y) in nats (see :class:`~mibench.estimator.Estimator`).
+
+        Besides array-likes, ``x`` and ``y`` may be torch tensors of any floating dtype and
+        device (float16 and bfloat16 included); they are read as float64.
+
+        Raises:
+            ValueError: for bad samples (naming ``x`` or ``y``) or an invalid
+                hyperparameter (naming it).
+        """
+        return super().estimate(_as_array(x), _as_array(y))
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate:
+        return fit([self], [x], [y])[0]
+
+    def estimate_streaming(self, task: StreamingTask, n_steps: int | None = None) -> Estimate:
+        """Train on a streaming task, one fresh batch per step (see :func:`fit_streaming`).
+
+        Args:
+            task: a :class:`~mibench.tasks.streaming.StreamingTask`, e.g. the staircase.
+            n_steps: steps to run; all of the task's schedule when None.
+
+        Returns:
+            An :class:`~mibench.estimate.Estimate` whose trace is ``(step, value, true MI)``
+            for every step, in nats.
+
+        Raises:
+            ValueError: for an invalid hyperparameter or ``n_steps``.
+        """
+        start = time.perf_counter()
+        result = fit_streaming([self], task, n_steps)[0]
+        result.wall_seconds = time.perf_counter() - start
+        return result
+
+
+def _as_array(a: object) -> object:
+    """A torch tensor as a float64 numpy array (any dtype, any device); anything else as is."""
+    if isinstance(a, torch.Tensor):
+        return a.detach().to("cpu", torch.float64).numpy()
+    return a
+
+
+def _check_range(name: str, value: Any, ok: Callable[[float], bool], accepted: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+    if not ok(float(value)):
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+
+
+class DV(NeuralEstimator):
+    """Donsker–Varadhan bound trained with its plain minibatch gradient (biased).
+
+    The MINE bound without the moving-average correction (Belghazi et al. 2018, eq. 10;
+    Poole et al. 2019, eq. 8). Value in nats.
+    """
+
+    name: ClassVar[str] = "dv"
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.dv_bound(t_joint, t_marginal)
+
+
+class MINE(NeuralEstimator):
+    """MINE: the DV bound with the moving-average-corrected gradient (Belghazi et al. 2018).
+
+    The average of E_q[e^T] starts from the first batch, is carried across steps and is kept
+    in log space (:func:`~mibench.neural.objectives.mine_objective`).
+
+    Args:
+        rate: the moving-average rate α in (0, 1].
+        **kwargs: the shared hyperparameters of :class:`NeuralEstimator`.
+    """
+
+    name: ClassVar[str] = "mine"
+    objective_params: ClassVar[tuple[str, ...]] = ("rate",)
+
+    def __init__(self, *, rate: float = _D["mine"]["rate"], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def _check_objective_params(self) -> None:
+        _check_range("rate", self.rate, lambda v: 0 < v <= 1, "a number in (0, 1]")
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.dv_bound(t_joint, t_marginal)
+
+    @classmethod
+    def train_objective(
+        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
+    ) -> tuple[Tensor, Any]:
+        return obj.mine_objective(t_joint, t_marginal, state, hp["rate"])
+
+
+class MINEf(NeuralEstimator):
+    """MINE-f, the NWJ bound E_p[T] − E_q[e^{T−1}] (Nguyen, Wainwright & Jordan 2010).
+
+    Trained and read out with :func:`~mibench.neural.objectives.nwj_bound` (Belghazi et al.
+    2018, §3.1). Value in nats.
+    """
+
+    name: ClassVar[str] = "mine-f"
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.nwj_bound(t_joint, t_marginal)
+
+
+class NWJ(MINEf):
+    """NWJ: registry alias of :class:`MINEf` (the same objective under its original name)."""
+
+    name: ClassVar[str] = "nwj"
+
+
+class JSD(NeuralEstimator):
+    """Critic trained with the Jensen–Shannon objective, MI read out through NWJ.
+
+    Deep InfoMax training (Hjelm et al. 2019) makes T ≈ log r; the reported MI is the NWJ
+    bound of T + ``shift`` (Poole et al. 2019, §3): ``shift=1`` is consistent (NWJ's optimum
+    is 1 + log r), ``shift=0`` reproduces the I − 1/e bias of some published code. The raw
+    JSD objective (2·JSD − 2 ln 2 at the optimum) is kept in ``extras["jsd"]``.
+
+    Args:
+        shift: added to the critic before the NWJ readout (finite).
+        **kwargs: the shared hyperparameters of :class:`NeuralEstimator`.
+    """
+
+    name: ClassVar[str] = "jsd"
+    objective_params: ClassVar[tuple[str, ...]] = ("shift",)
+    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {"jsd": obj.jsd_bound}
+
+    def __init__(self, *, shift: float = _D["jsd"]["shift"], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.shift = shift
+
+    def _check_objective_params(self) -> None:
+        _check_range("shift", self.shift, math.isfinite, "a finite number")
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.nwj_bound(t_joint, t_marginal, shift=hp["shift"])
+
+    @classmethod
+    def train_objective(
+        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
+    ) -> tuple[Tensor, Any]:
+        return obj.jsd_bound(t_joint, t_marginal), state
+
+
+class SMILE(NeuralEstimator):
+    """SMILE(τ): JSD-trained critic read out with a clipped DV bound (Song & Ermon 2020).
+
+    ``tau=math.inf`` is DV on a JSD-trained critic. The raw JSD objective is kept in
+    ``extras["jsd"]``.
+
+    Args:
+        tau: the clip τ > 0 of e^T in the partition term.
+        **kwargs: the shared hyperparameters of :class:`NeuralEstimator`.
+    """
+
+    name: ClassVar[str] = "smile"
+    objective_params: ClassVar[tuple[str, ...]] = ("tau",)
+    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {"jsd": obj.jsd_bound}
+
+    def __init__(self, *, tau: float = _D["smile"]["tau"], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tau = tau
+
+    def _check_objective_params(self) -> None:
+        _check_range("tau", self.tau, lambda v: v > 0, "a number > 0 (math.inf allowed)")
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.smile_bound(t_joint, t_marginal, tau=hp["tau"])
+
+    @classmethod
+    def train_objective(
+        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
+    ) -> tuple[Tensor, Any]:
+        return obj.jsd_bound(t_joint, t_marginal), state
+
+
+class InfoNCE(NeuralEstimator):
+    """InfoNCE / CPC (van den Oord et al. 2018), at most ln(negatives + 1) nats.
+
+    Defaults to a separable critic with ``negatives="all"``, so the bound is ln(batch size)
+    and all b² scores cost one matrix product; the held-out evaluation uses the same
+    negatives (``eval_negatives=None``), since InfoNCE's value depends on their number.
+
+    Args:
+        critic: ``"separable"`` (default) or ``"joint"``.
+        negatives: ``"all"`` (default) or an int k (bound ln(k + 1)).
+        eval_negatives: None (default: as ``negatives``), an int or ``"all"``.
+        **kwargs: the other shared hyperparameters of :class:`NeuralEstimator`.
+    """
+
+    name: ClassVar[str] = "infonce"
+
+    def __init__(
+        self,
+        *,
+        critic: str = _D["infonce"]["critic"],
+        negatives: int | str = _D["infonce"]["negatives"],
+        eval_negatives: int | str | None = _D["infonce"]["eval_negatives"],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            critic=critic, negatives=negatives, eval_negatives=eval_negatives, **kwargs
+        )
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.infonce_bound(t_joint, t_marginal)
+
+
+#: The built-in neural estimators by registry name.
+NEURAL_ESTIMATORS: dict[str, type[NeuralEstimator]] = {
+    cls.name: cls for cls in (DV, MINE, MINEf, NWJ, JSD, SMILE, InfoNCE)
+}
+
+for _name, _cls in NEURAL_ESTIMATORS.items():
+    register_estimator(_name, _cls)

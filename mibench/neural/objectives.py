@@ -1,0 +1,245 @@
+"""Variational MI bounds as pure, numerically stable functions of critic scores.
+
+Every function takes the critic's scores in the layout produced by
+:func:`mibench.neural.critics.pair_index`:
+
+- ``t_joint``: shape ``(..., m)``, the scores T(x_i, y_i) of the m joint (positive) pairs;
+- ``t_marginal``: shape ``(..., m, k)``, the scores T(x_i, y_j) of k product-of-marginals
+  (negative) pairs per sample, j ≠ i (a derangement).
+
+Leading dimensions ``...`` (ensemble members) are kept: each function returns shape ``(...)``,
+in nats. Scalar hyperparameters (``shift``, ``tau``, ``rate``) are floats or tensors of the
+leading shape ``(...)`` (one value per member). Scores of any floating dtype are evaluated in
+float64 — the reductions cost little next to the critic, and this keeps half-precision scores
+(float16 ``exp`` overflows above 11.1) and large scores (float32 ``exp`` overflows above 88.7)
+finite. Expectations of ``e^T`` are taken as log-mean-exp; the only ``exp`` is NWJ's
+partition term, applied to a log-mean-exp, finite up to scores of about 700.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def _f64(t: Tensor) -> Tensor:
+    return t.to(torch.float64)
+
+
+def _per_member(value: float | Tensor, lead: tuple[int, ...], extra: int, like: Tensor) -> Tensor:
+    """``value`` as a float64 tensor broadcastable against ``lead + (1,) * extra``."""
+    v = torch.as_tensor(value, dtype=torch.float64, device=like.device)
+    if v.ndim == 0:
+        return v
+    if tuple(v.shape) != lead:
+        raise ValueError(
+            f"a per-member hyperparameter must be a scalar or have the leading shape {lead} of "
+            f"the scores, got shape {tuple(v.shape)}"
+        )
+    return v.reshape(lead + (1,) * extra)
+
+
+def _check_scores(t_joint: Tensor, t_marginal: Tensor) -> tuple[int, ...]:
+    if t_joint.ndim < 1 or t_marginal.ndim != t_joint.ndim + 1:
+        raise ValueError(
+            f"t_joint must have shape (..., m) and t_marginal (..., m, k), got shapes "
+            f"{tuple(t_joint.shape)} and {tuple(t_marginal.shape)}"
+        )
+    if t_marginal.shape[:-1] != t_joint.shape or t_marginal.shape[-1] < 1:
+        raise ValueError(
+            f"t_marginal must have shape {tuple(t_joint.shape)} + (k,) with k >= 1, got "
+            f"{tuple(t_marginal.shape)}"
+        )
+    return tuple(t_joint.shape[:-1])
+
+
+def log_mean_exp(t: Tensor, dims: int | tuple[int, ...] = -1) -> Tensor:
+    """log(mean(exp(t))) over ``dims``, computed with log-sum-exp (no overflow).
+
+    Args:
+        t: any tensor.
+        dims: the dimension(s) averaged over.
+
+    Returns:
+        ``t`` reduced over ``dims``, same dtype.
+    """
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    count = math.prod(t.shape[d] for d in dims)
+    return torch.logsumexp(t, dim=dims) - math.log(count)
+
+
+def dv_bound(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
+    """Donsker–Varadhan bound E_p[T] − log E_q[e^T] (Belghazi et al. 2018, MINE, eq. 10).
+
+    Args:
+        t_joint: scores of the joint pairs, shape ``(..., m)``.
+        t_marginal: scores of the marginal pairs, shape ``(..., m, k)``.
+
+    Returns:
+        The bound in nats, shape ``(...)``, float64. With T = log r (r the density ratio)
+        it equals I(X; Y) up to sampling error.
+
+    Raises:
+        ValueError: when the shapes do not match the layout above.
+    """
+    _check_scores(t_joint, t_marginal)
+    return _f64(t_joint).mean(-1) - log_mean_exp(_f64(t_marginal), (-2, -1))
+
+
+def nwj_bound(t_joint: Tensor, t_marginal: Tensor, shift: float | Tensor = 0.0) -> Tensor:
+    """NWJ / MINE-f bound E_p[T'] − E_q[e^{T' − 1}] with T' = T + ``shift``.
+
+    Nguyen, Wainwright & Jordan (2010); called MINE-f by Belghazi et al. (2018); Poole et al.
+    (2019) eq. 9. Its optimal critic is T' = 1 + log r. ``shift = 1`` is the readout of a
+    critic trained to T = log r (JSD, Hjelm et al. 2019); without it the value is I − 1/e.
+
+    Args:
+        t_joint: scores of the joint pairs, shape ``(..., m)``.
+        t_marginal: scores of the marginal pairs, shape ``(..., m, k)``.
+        shift: added to every score; a float or a tensor of shape ``(...)``.
+
+    Returns:
+        The bound in nats, shape ``(...)``, float64.
+
+    Raises:
+        ValueError: when the shapes do not match, or ``shift`` has the wrong shape.
+    """
+    lead = _check_scores(t_joint, t_marginal)
+    s = _per_member(shift, lead, 0, t_joint)
+    log_partition = log_mean_exp(_f64(t_marginal), (-2, -1)) + s
+    return _f64(t_joint).mean(-1) + s - torch.exp(log_partition - 1.0)
+
+
+#: MINE-f is the NWJ bound under another name (Belghazi et al. 2018, §3.1): the same function.
+mine_f_bound = nwj_bound
+
+
+def jsd_bound(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
+    """Jensen–Shannon (Deep InfoMax) objective E_p[−sp(−T)] − E_q[sp(T)], sp = softplus.
+
+    Hjelm et al. (2019), eq. 4 (from the f-GAN bound of Nowozin et al. 2016). Its optimal
+    critic is T = log r, where its value is 2·JSD(p‖q) − 2 ln 2 — not MI; read MI out of a
+    JSD-trained critic with :func:`nwj_bound` (``shift=1``) or :func:`smile_bound`.
+
+    Args:
+        t_joint: scores of the joint pairs, shape ``(..., m)``.
+        t_marginal: scores of the marginal pairs, shape ``(..., m, k)``.
+
+    Returns:
+        The objective in nats, shape ``(...)``, float64, in [−2 ln 2, 0] at the optimum.
+
+    Raises:
+        ValueError: when the shapes do not match.
+    """
+    _check_scores(t_joint, t_marginal)
+    return (-F.softplus(-_f64(t_joint))).mean(-1) - F.softplus(_f64(t_marginal)).mean((-2, -1))
+
+
+def infonce_bound(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
+    """InfoNCE bound mean_i[T_ii − log mean_j e^{T_ij}] (van den Oord et al. 2018, CPC).
+
+    The mean over j runs over the positive pair and the k negatives of row i (Poole et al.
+    2019, eq. 12), so the bound never exceeds ln(k + 1) — ln(batch size) when ``t_marginal``
+    holds all the other samples of the batch.
+
+    Args:
+        t_joint: scores of the joint pairs, shape ``(..., m)``.
+        t_marginal: scores of the marginal pairs, shape ``(..., m, k)``.
+
+    Returns:
+        The bound in nats, shape ``(...)``, float64, at most ln(k + 1).
+
+    Raises:
+        ValueError: when the shapes do not match.
+    """
+    _check_scores(t_joint, t_marginal)
+    tj = _f64(t_joint)
+    row = torch.cat([tj.unsqueeze(-1), _f64(t_marginal)], dim=-1)
+    return (tj - log_mean_exp(row, -1)).mean(-1)
+
+
+def smile_bound(t_joint: Tensor, t_marginal: Tensor, tau: float | Tensor = 5.0) -> Tensor:
+    """SMILE estimate E_p[T] − log E_q[clip(e^T, e^−τ, e^τ)] (Song & Ermon 2020, eq. 17).
+
+    The clip applies to the partition term only; τ = ∞ gives :func:`dv_bound`.
+
+    Args:
+        t_joint: scores of the joint pairs, shape ``(..., m)``.
+        t_marginal: scores of the marginal pairs, shape ``(..., m, k)``.
+        tau: the clip τ > 0; a float (``math.inf`` allowed) or a tensor of shape ``(...)``.
+
+    Returns:
+        The estimate in nats, shape ``(...)``, float64.
+
+    Raises:
+        ValueError: when the shapes do not match, or ``tau`` has the wrong shape.
+    """
+    lead = _check_scores(t_joint, t_marginal)
+    t = _per_member(tau, lead, 2, t_joint)
+    clipped = torch.clamp(_f64(t_marginal), min=-t, max=t)
+    return _f64(t_joint).mean(-1) - log_mean_exp(clipped, (-2, -1))
+
+
+def update_log_moving_average(
+    log_average: Tensor | None, log_batch_mean: Tensor, rate: float | Tensor
+) -> Tensor:
+    """One step of MINE's moving average of E_q[e^T], kept in log space.
+
+    m_t = (1 − α)·m_{t−1} + α·mean_batch(e^T) (Belghazi et al. 2018, §3.2), as
+    log m_t = logaddexp(log(1 − α) + log m_{t−1}, log α + log mean_batch(e^T)). The first
+    call (``log_average=None``) starts the average from the first batch, m_1 = mean_batch(e^T):
+    starting from m_0 = 0 would make the first correction 1/α times too large.
+
+    Args:
+        log_average: log m_{t−1}, shape ``(...)``, or None at the first step.
+        log_batch_mean: log mean_batch(e^T) of this step, shape ``(...)`` (no gradient is
+            taken through it).
+        rate: α in (0, 1]; a float or a tensor of shape ``(...)``.
+
+    Returns:
+        log m_t, shape ``(...)``, float64, detached.
+    """
+    current = _f64(log_batch_mean.detach())
+    if log_average is None:
+        return current
+    a = _per_member(rate, tuple(current.shape), 0, current)
+    return torch.logaddexp(torch.log1p(-a) + log_average, torch.log(a) + current)
+
+
+def mine_objective(
+    t_joint: Tensor,
+    t_marginal: Tensor,
+    log_average: Tensor | None,
+    rate: float | Tensor = 0.01,
+) -> tuple[Tensor, Tensor]:
+    """MINE's bias-corrected objective: the DV value with the moving-average gradient.
+
+    Belghazi et al. (2018), §3.2: the minibatch gradient of log E_q[e^T] is biased; MINE
+    replaces its denominator mean_batch(e^T) by the moving average m_t of
+    :func:`update_log_moving_average` (updated here with this batch). The returned objective
+    equals :func:`dv_bound` of the batch, and its gradient is
+    ∇E_p[T] − ∇mean_batch(e^T) / m_t, computed as w·∇log mean_batch(e^T) with the detached
+    ratio w = mean_batch(e^T) / m_t = exp(log mean_batch(e^T) − log m_t), in log space.
+
+    Args:
+        t_joint: scores of the joint pairs, shape ``(..., m)``.
+        t_marginal: scores of the marginal pairs, shape ``(..., m, k)``.
+        log_average: log m_{t−1}, shape ``(...)``, or None at the first step.
+        rate: the moving-average rate α in (0, 1]; a float or a tensor of shape ``(...)``.
+
+    Returns:
+        ``(objective, log_average)``: the surrogate to maximise, shape ``(...)``, float64
+        (its value is the DV bound), and the updated log m_t to pass to the next step.
+
+    Raises:
+        ValueError: when the shapes do not match, or ``rate`` has the wrong shape.
+    """
+    _check_scores(t_joint, t_marginal)
+    log_mean = log_mean_exp(_f64(t_marginal), (-2, -1))
+    fixed = log_mean.detach()
+    log_average = update_log_moving_average(log_average, fixed, rate)
+    weight = torch.exp(fixed - log_average)
+    return _f64(t_joint).mean(-1) - fixed - weight * (log_mean - fixed), log_average

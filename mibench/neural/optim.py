@@ -1,0 +1,57 @@
+"""Adam over a batch of flat parameter vectors, with a learning rate per member."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+class BatchedAdam:
+    """Adam (Kingma & Ba 2015) on ``theta: (E, P)``, one learning rate and decay per row.
+
+    The update of each row is exactly ``torch.optim.Adam``'s with that row's ``lr`` and
+    ``weight_decay`` (L2 decay added to the gradient, bias-corrected moments), so a member of
+    a batched ensemble follows the same trajectory as a run on its own; rows never interact.
+
+    Args:
+        theta: leaf tensor of parameters, shape ``(E, P)``, updated in place.
+        lr: learning rates, shape ``(E,)``.
+        weight_decay: L2 coefficients, shape ``(E,)``.
+        betas: the moment decay rates.
+        eps: added to the root of the second moment.
+    """
+
+    def __init__(
+        self,
+        theta: Tensor,
+        lr: Tensor,
+        weight_decay: Tensor,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.theta = theta
+        self.lr = lr.to(theta).unsqueeze(1)
+        self.weight_decay = weight_decay.to(theta).unsqueeze(1)
+        self.decay = bool((weight_decay != 0).any())
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.exp_avg = torch.zeros_like(theta)
+        self.exp_avg_sq = torch.zeros_like(theta)
+        self.steps = 0
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """Apply one update from ``theta.grad`` and clear the gradient."""
+        grad = self.theta.grad
+        if self.decay:
+            grad = grad + self.weight_decay * self.theta
+        self.steps += 1
+        self.exp_avg.lerp_(grad, 1.0 - self.beta1)
+        self.exp_avg_sq.mul_(self.beta2).addcmul_(grad, grad, value=1.0 - self.beta2)
+        bias1 = 1.0 - self.beta1**self.steps
+        bias2 = 1.0 - self.beta2**self.steps
+        denom = (self.exp_avg_sq.sqrt() / math.sqrt(bias2)).add_(self.eps)
+        self.theta.addcdiv_(self.exp_avg * (self.lr / bias1), denom, value=-1.0)
+        self.theta.grad = None

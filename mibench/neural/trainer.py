@@ -1,0 +1,642 @@
+"""The trainer shared by every neural estimator: fixed-sample and streaming modes.
+
+One code path trains E >= 1 members of one estimator as a single batched model (weights of
+shape ``(E, P)``, see :mod:`mibench.neural.critics`): a single run is E = 1, and a batched
+ensemble (:mod:`mibench.neural.ensemble`) is E > 1. Each member's randomness comes from its
+own ``seed`` through a CPU ``torch.Generator``, consumed in a fixed order — initial
+parameters, then the train/test split, then one permutation of the training part per epoch —
+so a member sees exactly the initial parameters and batches of the separate run with its
+seed, on any device.
+
+**Fixed-sample mode** (:func:`fit`). A share ``test_fraction`` of the samples (chosen by the
+seed) is held out; both parts need at least :data:`MIN_PART` samples. With ``standardize``,
+every column is z-scored with the training part's mean and sd. Each step draws a batch of
+``batch_size`` training samples (epochs of a random permutation; a last partial batch is
+dropped), scores its joint pairs and ``negatives`` derangement pairs per sample, and takes an
+Adam step on the estimator's training objective.
+
+**The held-out evaluation**, every ``eval_every`` steps: the held-out part is cut, in its fixed
+random order, into blocks of ``batch_size`` rows (the last block wrapped round to the start);
+each held-out sample is scored against its joint pair and ``eval_negatives`` cyclic shifts
+within its block (more marginal pairs than in training lower the variance of the partition
+term without changing what is estimated; InfoNCE keeps its training negatives, which set its
+bound), and the estimator's MI readout is applied to the scores of all blocks pooled.
+Training stops after ``patience`` evaluations without a new best, or at ``max_steps``.
+
+**The estimate** is the best held-out readout over the evaluations (the early-stopping
+checkpoint); ``Estimate.trace`` lists ``(step, train value, test value)`` per evaluation, the
+train value being the mean readout of the training batches since the previous evaluation.
+When the training part is smaller than ``batch_size``, batches are the whole training part
+(full-batch training, said in ``Estimate.message``) and ``negatives`` is capped at the batch
+size minus one.
+
+**Streaming mode** (:func:`fit_streaming`). Each step draws a fresh batch from a
+:class:`~mibench.tasks.streaming.StreamingTask` and records the readout of that batch before
+the update; ``Estimate.trace`` lists ``(step, value, true MI)`` for every step and the value
+is the mean readout of the last ``eval_every`` steps.
+
+**Divergence.** A non-finite training objective or readout (or held-out estimate) stops that
+member with status ``diverged`` and the first step at which it happened; other members of an
+ensemble go on. Nothing raises for it, and no NaN is returned with status ``ok``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from mibench.estimate import Estimate, Status
+from mibench.neural.critics import (
+    check_negatives,
+    make_critic,
+    negatives_per_sample,
+    pair_index,
+)
+from mibench.neural.optim import BatchedAdam
+
+if TYPE_CHECKING:
+    from mibench.neural.estimators import NeuralEstimator
+    from mibench.tasks.streaming import StreamingTask
+
+#: The fewest samples in the training part and in the held-out part.
+MIN_PART = 8
+
+#: Hyperparameters that may differ between the members of one batched ensemble.
+PER_MEMBER = frozenset({"seed", "lr", "weight_decay", "max_steps", "patience"})
+
+_DTYPES = {
+    "float32": (torch.float32, None),
+    "float64": (torch.float64, None),
+    "bfloat16": (torch.float32, torch.bfloat16),
+    "float16": (torch.float32, torch.float16),
+}
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """The torch device for ``device``: ``"auto"`` is CUDA when available, else CPU.
+
+    Raises:
+        ValueError: naming ``device`` when it is not a device string, or names CUDA on a
+            machine without it.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}"
+        ) from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was asked for but CUDA is not available here")
+    return dev
+
+
+def resolve_dtype(dtype: str) -> tuple[torch.dtype, torch.dtype | None]:
+    """``(parameter dtype, autocast dtype or None)`` for a ``dtype`` name.
+
+    ``"float32"`` and ``"float64"`` train in that precision; ``"bfloat16"`` and ``"float16"``
+    run the critic under ``torch.autocast`` with float32 weights (mixed precision). Objectives
+    always reduce in float64.
+
+    Raises:
+        ValueError: naming ``dtype`` for any other value.
+    """
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {dtype!r}")
+    return _DTYPES[dtype]
+
+
+@contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` intra-op CPU threads (None: unchanged), then restore."""
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _require(ok: bool, name: str, value: Any, accepted: str) -> None:
+    if not ok:
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def _check_member(params: dict[str, Any]) -> None:
+    """Validate the hyperparameters that may vary per member."""
+    _require(_is_real(params["lr"]) and params["lr"] > 0, "lr", params["lr"], "a number > 0")
+    wd = params["weight_decay"]
+    _require(_is_real(wd) and wd >= 0, "weight_decay", wd, "a number >= 0")
+    for name in ("max_steps", "patience"):
+        _require(_is_int(params[name]) and params[name] >= 1, name, params[name], "an int >= 1")
+    seed = params["seed"]
+    _require(seed is None or (_is_int(seed) and seed >= 0), "seed", seed, "None or an int >= 0")
+
+
+def check_members(members: Sequence[NeuralEstimator]) -> None:
+    """Check that ``members`` can train as one batched model.
+
+    They must be instances of one estimator class whose hyperparameters agree except for
+    :data:`PER_MEMBER` ones and the class's objective hyperparameters (e.g. MINE's ``rate``).
+
+    Raises:
+        ValueError: naming ``members`` when it is empty or mixes classes, or naming the first
+            hyperparameter that differs where it must agree.
+    """
+    if len(members) == 0:
+        raise ValueError("members must hold at least one estimator, got an empty sequence")
+    cls = type(members[0])
+    free = PER_MEMBER | set(cls.objective_params)
+    first = members[0].get_params()
+    for i, m in enumerate(members):
+        if type(m) is not cls:
+            raise ValueError(
+                f"members must all be {cls.__name__}, got {type(m).__name__} at index {i}"
+            )
+        params = m.get_params()
+        for name, value in params.items():
+            if name not in free and value != first[name]:
+                raise ValueError(
+                    f"members must share {name!r} to train as one batched model; member 0 "
+                    f"has {first[name]!r}, member {i} has {value!r}"
+                )
+
+
+@dataclass
+class _Shared:
+    """Validated settings common to all members."""
+
+    critic_kind: str
+    hidden: tuple[int, ...]
+    activation: str
+    embed_dim: int
+    negatives: int | str
+    eval_negatives: int | str
+    batch_size: int
+    eval_every: int
+    test_fraction: float
+    standardize: bool
+    device: torch.device
+    param_dtype: torch.dtype
+    autocast_dtype: torch.dtype | None
+    threads: int | None
+    seeds: list[int] = field(default_factory=list)
+
+
+def _shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
+    check_members(members)
+    p = members[0].get_params()
+    for m in members:
+        _check_member(m.get_params())
+        m._check_objective_params()
+    negatives_per_sample(p["negatives"], p["batch_size"])  # validates both
+    if p["negatives"] != "all" and p["negatives"] >= p["batch_size"]:
+        raise ValueError(
+            f"negatives={p['negatives']} needs batch_size >= {p['negatives'] + 1} (each sample "
+            f"is paired with that many other samples), got batch_size={p['batch_size']}"
+        )
+    eval_negatives = p["negatives"] if p["eval_negatives"] is None else p["eval_negatives"]
+    check_negatives(eval_negatives, "eval_negatives")
+    _require(
+        _is_int(p["eval_every"]) and p["eval_every"] >= 1,
+        "eval_every",
+        p["eval_every"],
+        "an int >= 1",
+    )
+    tf = p["test_fraction"]
+    _require(_is_real(tf) and 0 < tf < 1, "test_fraction", tf, "a number in (0, 1)")
+    _require(isinstance(p["standardize"], bool), "standardize", p["standardize"], "a bool")
+    param_dtype, autocast_dtype = resolve_dtype(p["dtype"])
+    threads = p["threads"]
+    _require(
+        threads is None or (_is_int(threads) and threads >= 1),
+        "threads",
+        threads,
+        "None or an int >= 1",
+    )
+    seeds = [
+        int(m.seed) if m.seed is not None else int(np.random.SeedSequence().entropy % (2**63))
+        for m in members
+    ]
+    return _Shared(
+        critic_kind=p["critic"],
+        hidden=tuple(p["hidden"]) if isinstance(p["hidden"], (list, tuple)) else p["hidden"],
+        activation=p["activation"],
+        embed_dim=p["embed_dim"],
+        negatives=p["negatives"],
+        eval_negatives=eval_negatives,
+        batch_size=int(p["batch_size"]),
+        eval_every=int(p["eval_every"]),
+        test_fraction=float(tf),
+        standardize=p["standardize"],
+        device=resolve_device(p["device"]),
+        param_dtype=param_dtype,
+        autocast_dtype=autocast_dtype,
+        threads=threads,
+        seeds=seeds,
+    )
+
+
+class _BatchedModel:
+    """The critic weights, optimiser and objective state of E members, trained together.
+
+    Every step also records each member's training objective and readout (``history``, on
+    the device, so that no step waits for the device) for the divergence checks and traces.
+    """
+
+    def __init__(
+        self,
+        members: Sequence[NeuralEstimator],
+        shared: _Shared,
+        dim_x: int,
+        dim_y: int,
+        total_steps: int,
+    ) -> None:
+        self.cls = type(members[0])
+        self.shared = shared
+        self.critic = make_critic(
+            shared.critic_kind, dim_x, dim_y, shared.hidden, shared.activation, shared.embed_dim
+        )
+        dev = shared.device
+        self.generators = [torch.Generator().manual_seed(s) for s in shared.seeds]
+        theta = torch.stack([self.critic.init(g) for g in self.generators])
+        self.theta = theta.to(dev, shared.param_dtype).requires_grad_()
+        per_member = [m.get_params() for m in members]
+
+        def column(name: str) -> Tensor:
+            values = [float(p[name]) for p in per_member]
+            return torch.tensor(values, dtype=torch.float64, device=dev)
+
+        self.hp = {name: column(name) for name in self.cls.objective_params}
+        self.optimizer = BatchedAdam(self.theta, column("lr"), column("weight_decay"))
+        self.state: Any = None
+        # Row 0: training objective, row 1: readout of the training batch; (2, E, steps).
+        self.history = torch.empty(2, len(members), total_steps, dtype=torch.float64, device=dev)
+        self.steps = 0
+
+    def scores(self, x: Tensor, y: Tensor, pairs: Tensor) -> tuple[Tensor, Tensor]:
+        """Joint ``(E, b)`` and marginal ``(E, b, k)`` scores of one batch per member."""
+        autocast = self.shared.autocast_dtype
+        # autocast needs a dtype even when disabled; bfloat16 is then a placeholder.
+        with torch.autocast(
+            self.shared.device.type, dtype=autocast or torch.bfloat16, enabled=autocast is not None
+        ):
+            s = self.critic.scores(self.theta, x, y, pairs)
+        return s[..., 0], s[..., 1:]
+
+    def train_step(self, x: Tensor, y: Tensor, pairs: Tensor) -> None:
+        """One Adam step of every member on its batch ``x: (E, b, dim_x)``, ``y``."""
+        t_joint, t_marginal = self.scores(x, y, pairs)
+        objective, self.state = self.cls.train_objective(t_joint, t_marginal, self.hp, self.state)
+        (-objective.sum()).backward()
+        self.optimizer.step()
+        with torch.no_grad():
+            self.history[0, :, self.steps] = objective
+            self.history[1, :, self.steps] = self.cls.readout(t_joint, t_marginal, self.hp)
+        self.steps += 1
+
+    def first_nonfinite(self, start: int) -> list[int | None]:
+        """Per member, the first step index >= ``start`` whose objective or readout is not
+        finite (None when all are finite)."""
+        worst = self.history[:, :, start : self.steps].min(0).values.cpu().numpy()
+        out: list[int | None] = []
+        for row in worst:
+            bad = np.flatnonzero(~np.isfinite(row))
+            out.append(start + int(bad[0]) if bad.size else None)
+        return out
+
+    @torch.no_grad()
+    def evaluate(self, x_blocks: Tensor, y_blocks: Tensor, pairs: Tensor) -> dict[str, np.ndarray]:
+        """Readout and extra values on blocks ``(E, n_blocks, b, d)``; ``{name: (E,)}``."""
+        scored = [
+            self.scores(x_blocks[:, j], y_blocks[:, j], pairs) for j in range(x_blocks.shape[1])
+        ]
+        t_joint = torch.cat([j for j, _ in scored], 1)
+        t_marginal = torch.cat([m for _, m in scored], 1)
+        values = {"value": self.cls.readout(t_joint, t_marginal, self.hp)}
+        for name, fn in self.cls.extra_values.items():
+            values[name] = fn(t_joint, t_marginal)
+        return {name: v.cpu().numpy() for name, v in values.items()}
+
+
+def _diverged(step: int, seconds: float, **kwargs: Any) -> Estimate:
+    return Estimate.failed(
+        Status.DIVERGED,
+        f"training diverged: non-finite objective or estimate at step {step}",
+        fit_seconds=seconds,
+        steps=step,
+        **kwargs,
+    )
+
+
+@dataclass
+class _MemberRun:
+    """Book-keeping of one member during fixed-sample training."""
+
+    max_steps: int
+    patience: int
+    trace: list[tuple[int, float, float]] = field(default_factory=list)
+    best: float = -math.inf
+    best_step: int = 0
+    best_extras: dict[str, float] = field(default_factory=dict)
+    bad_evals: int = 0
+    last_eval: int = 0
+    stop_step: int | None = None
+    stop_reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.stop_step is None
+
+    def record(self, step: int, train_value: float, values: dict[str, float]) -> None:
+        """Add an evaluation to the trace; update the best value and the stopping state."""
+        self.trace.append((step, train_value, values["value"]))
+        self.last_eval = step
+        if values["value"] > self.best:
+            self.best, self.best_step, self.bad_evals = values["value"], step, 0
+            self.best_extras = {k: v for k, v in values.items() if k != "value"}
+        else:
+            self.bad_evals += 1
+        if self.bad_evals >= self.patience:
+            self.stop_step, self.stop_reason = step, "early stopping"
+        elif step >= self.max_steps:
+            self.stop_step, self.stop_reason = step, "max_steps"
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What a fixed-sample training step did, for an ``on_step`` callback.
+
+    Attributes:
+        step: steps taken so far (0: before the first step).
+        theta: the members' parameters after the step, shape ``(E, P)`` (detached; do not
+            modify).
+        batch: rows of the samples in this step's batch, shape ``(E, b)`` (None at step 0).
+    """
+
+    step: int
+    theta: Tensor
+    batch: Tensor | None
+
+
+def _standardized(
+    arrays: Sequence[np.ndarray], train_rows: Tensor, standardize: bool, shared: _Shared
+) -> Tensor:
+    """Per-member data ``(E, n, d)`` on the device, z-scored with its training rows' moments."""
+    data = torch.stack([torch.from_numpy(np.ascontiguousarray(a, np.float64)) for a in arrays])
+    if standardize:
+        train = torch.stack([d[rows] for d, rows in zip(data, train_rows, strict=True)])
+        sd = train.std(1, correction=0, keepdim=True)
+        data = (data - train.mean(1, keepdim=True)) / torch.where(sd > 0, sd, 1.0)
+    return data.to(shared.device, shared.param_dtype)
+
+
+def fit(
+    members: Sequence[NeuralEstimator],
+    xs: Sequence[np.ndarray],
+    ys: Sequence[np.ndarray],
+    on_step: Callable[[StepInfo], None] | None = None,
+) -> list[Estimate]:
+    """Train E members on fixed samples as one batched model (see the module docstring).
+
+    A member that stops (early stopping, ``max_steps`` or divergence) keeps its result from
+    then on; the batched model trains until the last member stops.
+
+    Args:
+        members: estimators of one class that :func:`check_members` accepts.
+        xs: per-member validated float64 samples of X, each ``(n, dim_x)`` (same shape).
+        ys: per-member validated float64 samples of Y, each ``(n, dim_y)``.
+        on_step: called with a :class:`StepInfo` before the first step and after every step
+            (for diagnostics and tests).
+
+    Returns:
+        One :class:`~mibench.estimate.Estimate` per member, in order.
+
+    Raises:
+        ValueError: for invalid hyperparameters (naming them), or too few samples for the
+            split (naming ``test_fraction`` and n).
+    """
+    start = time.perf_counter()
+    shared = _shared_settings(members)
+    with _torch_threads(shared.threads):
+        return _fit_fixed(members, shared, xs, ys, on_step, start)
+
+
+def _fit_fixed(
+    members: Sequence[NeuralEstimator],
+    shared: _Shared,
+    xs: Sequence[np.ndarray],
+    ys: Sequence[np.ndarray],
+    on_step: Callable[[StepInfo], None] | None,
+    start: float,
+) -> list[Estimate]:
+    n, dim_x = xs[0].shape
+    n_test = int(round(n * shared.test_fraction))
+    n_train = n - n_test
+    if min(n_test, n_train) < MIN_PART:
+        raise ValueError(
+            f"test_fraction={shared.test_fraction} splits n={n} samples into {n_train} for "
+            f"training and {n_test} held out; both parts need at least {MIN_PART} samples"
+        )
+    notes = []
+    batch = min(shared.batch_size, n_train)
+    if batch < shared.batch_size:
+        notes.append(
+            f"batch_size={shared.batch_size} exceeds the {n_train} training samples: "
+            f"full-batch training with {batch}"
+        )
+    k = negatives_per_sample(shared.negatives, batch)
+    eval_batch = min(batch, n_test)
+    k_eval = negatives_per_sample(shared.eval_negatives, eval_batch)
+    pairs = pair_index(batch, k, shared.device)
+    eval_pairs = pair_index(eval_batch, k_eval, shared.device)
+
+    runs = [_MemberRun(max_steps=int(m.max_steps), patience=int(m.patience)) for m in members]
+    total_steps = max(r.max_steps for r in runs)
+    model = _BatchedModel(members, shared, dim_x, ys[0].shape[1], total_steps)
+    # Generator order per member: initial parameters (drawn above), split, epoch permutations.
+    perms = torch.stack([torch.randperm(n, generator=g) for g in model.generators])
+    test_rows, train_rows = perms[:, :n_test], perms[:, n_test:]
+    x_all = _standardized(xs, train_rows, shared.standardize, shared)
+    y_all = _standardized(ys, train_rows, shared.standardize, shared)
+    members_col = torch.arange(len(members), device=shared.device)[:, None]
+    n_blocks = -(-n_test // eval_batch)
+    wrapped = test_rows[:, torch.arange(n_blocks * eval_batch) % n_test].to(shared.device)
+    x_test = x_all[members_col, wrapped].unflatten(1, (n_blocks, eval_batch))
+    y_test = y_all[members_col, wrapped].unflatten(1, (n_blocks, eval_batch))
+    train_rows = train_rows.to(shared.device)
+
+    per_epoch = n_train // batch
+    if on_step is not None:
+        on_step(StepInfo(0, model.theta.detach(), None))
+    for step in range(1, total_steps + 1):
+        slot = (step - 1) % per_epoch
+        if slot == 0:
+            epoch = torch.stack([torch.randperm(n_train, generator=g) for g in model.generators])
+            order = train_rows.gather(1, epoch.to(shared.device))
+        idx = order[:, slot * batch : (slot + 1) * batch]
+        model.train_step(x_all[members_col, idx], y_all[members_col, idx], pairs)
+        if on_step is not None:
+            on_step(StepInfo(step, model.theta.detach(), idx))
+        due = [r.active and (step % shared.eval_every == 0 or step == r.max_steps) for r in runs]
+        if not any(due):
+            continue
+        values = model.evaluate(x_test, y_test, eval_pairs)
+        since = min(r.last_eval for r, d in zip(runs, due, strict=True) if d)
+        bad_steps = model.first_nonfinite(since)
+        train_values = model.history[1, :, since:step].cpu().numpy()
+        for e, run in enumerate(runs):
+            if not due[e]:
+                continue
+            bad = bad_steps[e]  # an earlier one would have stopped the member already
+            if bad is not None or not math.isfinite(values["value"][e]):
+                run.stop_step = bad + 1 if bad is not None else step
+                run.stop_reason = "diverged"
+                continue
+            train_value = float(train_values[e, run.last_eval - since :].mean())
+            run.record(step, train_value, {name: float(v[e]) for name, v in values.items()})
+        if not any(r.active for r in runs):
+            break
+
+    seconds = (time.perf_counter() - start) / len(members)
+    common = {
+        "n_train": n_train,
+        "n_test": n_test,
+        "batch_size": batch,
+        "negatives": k,
+        "eval_negatives": k_eval,
+        "ensemble_size": len(members),
+    }
+    results = []
+    for run, seed in zip(runs, shared.seeds, strict=True):
+        extras = {**common, "seed": seed, "stop_reason": run.stop_reason}
+        kwargs = dict(device=str(shared.device), trace=run.trace, extras=extras)
+        if run.stop_reason == "diverged":
+            results.append(_diverged(run.stop_step, seconds, **kwargs))
+            continue
+        extras.update(run.best_extras, best_step=run.best_step)
+        results.append(
+            Estimate(
+                value=run.best,
+                message="; ".join(notes),
+                fit_seconds=seconds,
+                steps=run.stop_step,
+                **kwargs,
+            )
+        )
+    return results
+
+
+def fit_streaming(
+    members: Sequence[NeuralEstimator], task: StreamingTask, n_steps: int | None = None
+) -> list[Estimate]:
+    """Train E members on a streaming task, one fresh batch per step (module docstring).
+
+    Member e's batch at step t is ``task.sample_batch(t, batch_size, seed_e)``; its readout on
+    that batch, before the update, is the step's value. A member whose objective or readout
+    turns non-finite at step t stops there (status ``diverged``, ``steps`` = t, trace up to
+    step t − 1).
+
+    Args:
+        members: estimators of one class that :func:`check_members` accepts.
+        task: a streaming task (``id``, ``dim_x``, ``dim_y``, ``n_steps``, ``true_mi(step)``,
+            ``sample_batch(step, batch_size, seed)``).
+        n_steps: steps to run; the task's ``n_steps`` when None.
+
+    Returns:
+        One :class:`~mibench.estimate.Estimate` per member: trace ``(step, value, true MI)``
+        for every step run (steps counted from 0), value = mean of the last ``eval_every``
+        values.
+
+    Raises:
+        ValueError: for invalid hyperparameters or ``n_steps`` (naming them), or a batch of the
+            wrong shape from the task.
+    """
+    start = time.perf_counter()
+    shared = _shared_settings(members)
+    n_steps = task.n_steps if n_steps is None else n_steps
+    _require(_is_int(n_steps) and n_steps >= 1, "n_steps", n_steps, "an int >= 1")
+    with _torch_threads(shared.threads):
+        return _fit_streaming(members, shared, task, n_steps, start)
+
+
+def _fit_streaming(
+    members: Sequence[NeuralEstimator],
+    shared: _Shared,
+    task: StreamingTask,
+    n_steps: int,
+    start: float,
+) -> list[Estimate]:
+    batch = shared.batch_size
+    pairs = pair_index(batch, negatives_per_sample(shared.negatives, batch), shared.device)
+    model = _BatchedModel(members, shared, task.dim_x, task.dim_y, n_steps)
+    expected = ((len(members), batch, task.dim_x), (len(members), batch, task.dim_y))
+    diverged_at: list[int | None] = [None] * len(members)
+    checked = 0
+    for step in range(n_steps):
+        drawn = [task.sample_batch(step, batch, seed) for seed in shared.seeds]
+        x = torch.from_numpy(np.stack([xy[0] for xy in drawn]))
+        y = torch.from_numpy(np.stack([xy[1] for xy in drawn]))
+        if (tuple(x.shape), tuple(y.shape)) != expected:
+            raise ValueError(
+                f"task {task.id!r} returned batches of shapes {tuple(x.shape[1:])} and "
+                f"{tuple(y.shape[1:])}, expected {expected[0][1:]} and {expected[1][1:]}"
+            )
+        to_device = dict(device=shared.device, dtype=shared.param_dtype)
+        model.train_step(x.to(**to_device), y.to(**to_device), pairs)
+        if model.steps % shared.eval_every == 0 or model.steps == n_steps:
+            for e, bad in enumerate(model.first_nonfinite(checked)):
+                if diverged_at[e] is None:
+                    diverged_at[e] = bad
+            checked = model.steps
+            if all(d is not None for d in diverged_at):
+                break
+
+    seconds = (time.perf_counter() - start) / len(members)
+    done = model.steps
+    values = model.history[1, :, :done].cpu().numpy()
+    truth = [float(task.true_mi(s)) for s in range(done)]
+    window = min(shared.eval_every, done)
+    results = []
+    for e, seed in enumerate(shared.seeds):
+        last = done if diverged_at[e] is None else diverged_at[e]
+        extras = {
+            "seed": seed,
+            "task": task.id,
+            "batch_size": batch,
+            "window": window,
+            "true_mi": truth[last - 1] if last else math.nan,
+            "ensemble_size": len(members),
+        }
+        kwargs = dict(
+            device=str(shared.device),
+            trace=[(s, float(values[e, s]), truth[s]) for s in range(last)],
+            n_samples=last * batch,
+            extras=extras,
+        )
+        if diverged_at[e] is not None:
+            results.append(_diverged(last, seconds, **kwargs))
+        else:
+            value = float(values[e, done - window : done].mean())
+            results.append(Estimate(value=value, fit_seconds=seconds, steps=done, **kwargs))
+    return results

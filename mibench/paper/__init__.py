@@ -1,0 +1,33 @@
+"""Reference figures of the field, regenerated from stored results (``mibench figures``).
+
+Modules: :mod:`~mibench.paper.scale` (the ``--scale`` preview factor),
+:mod:`~mibench.paper.streaming` (staircase runs in the result store),
+:mod:`~mibench.paper.batched` (fixed-sample grids with neural seeds as batched ensembles),
+:mod:`~mibench.paper.work` (what a figure computes), :mod:`~mibench.paper.registry` (the
+figure registry), :mod:`~mibench.paper.make` (run and draw one figure), and one module per
+figure: :mod:`~mibench.paper.staircase`, :mod:`~mibench.paper.staircase_lee_rhee`,
+:mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.standard_heatmap` and
+:mod:`~mibench.paper.bias_variance`. Importing this package registers every figure.
+"""
+
+from mibench.paper import (  # noqa: F401 - importing the figure modules registers them
+    bias_variance,
+    mine_gaussian,
+    staircase,
+    staircase_lee_rhee,
+    standard_heatmap,
+)
+from mibench.paper.make import MadeFigure, figure_folder, make_figure
+from mibench.paper.registry import Drawing, PaperFigure, get_figure, list_figures
+from mibench.paper.scale import Scale
+
+__all__ = [
+    "Drawing",
+    "MadeFigure",
+    "PaperFigure",
+    "Scale",
+    "figure_folder",
+    "get_figure",
+    "list_figures",
+    "make_figure",
+]

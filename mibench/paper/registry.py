@@ -1,0 +1,105 @@
+"""The registry of paper figures: name → how to compute it and how to draw it.
+
+A :class:`PaperFigure` is a name, a one-line description, a ``plan`` (the
+:class:`~mibench.paper.work.Work` behind the figure at a given :class:`~mibench.paper.scale.Scale`)
+and a ``draw`` function that writes the figure and its tables from the stored results table
+(never by re-running estimators).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from mibench.paper.scale import Scale
+from mibench.paper.work import Work
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What a figure is drawn from and where it goes.
+
+    Attributes:
+        results: the figure's rows of the results table (only cells of its plan).
+        traces: the trace side table of those rows (cell_id, step, train_value, test_value).
+        folder: the figure's run folder; files are written there.
+        scale: the scale of the run.
+        expected: number of cells in the figure's plan (``len(results)`` when complete).
+    """
+
+    results: pd.DataFrame
+    traces: pd.DataFrame
+    folder: Path
+    scale: Scale
+    expected: int
+
+    def caption(self, text: str) -> str:
+        """``text`` followed by the scale sentence and, if incomplete, the coverage."""
+        parts = [text, self.scale.caption()]
+        if len(self.results) < self.expected:
+            parts.append(f"Partial: {len(self.results)} of {self.expected} cells stored so far.")
+        return " ".join(parts)
+
+
+def set_title(fig: Figure, title: str, caption: str) -> None:
+    """Title ``fig`` with ``title`` over ``caption`` in small type, wrapped to its width."""
+    width = max(60, int(fig.get_figwidth() * 16))
+    fig.suptitle(f"{title}\n" + "\n".join(textwrap.wrap(caption, width)), fontsize=8)
+
+
+@dataclass(frozen=True)
+class PaperFigure:
+    """One reference figure of the field.
+
+    Attributes:
+        name: the command-line name (kebab-case).
+        description: one line for ``mibench figures --list``.
+        source: the paper(s) whose figure this reproduces.
+        plan: the work behind the figure at a scale.
+        draw: writes the figure (PNG and PDF) and its tables; returns the paths written.
+    """
+
+    name: str
+    description: str
+    source: str
+    plan: Callable[[Scale], Work]
+    draw: Callable[[Drawing], list[Path]]
+
+
+_FIGURES: dict[str, PaperFigure] = {}
+
+
+def register_figure(figure: PaperFigure) -> PaperFigure:
+    """Add ``figure`` to the registry and return it.
+
+    Raises:
+        ValueError: when a figure of that name is registered already.
+    """
+    if figure.name in _FIGURES:
+        raise ValueError(f"a paper figure named {figure.name!r} is already registered")
+    _FIGURES[figure.name] = figure
+    return figure
+
+
+def list_figures() -> list[PaperFigure]:
+    """The registered figures, in registration order."""
+    return list(_FIGURES.values())
+
+
+def get_figure(name: str) -> PaperFigure:
+    """The figure registered under ``name``.
+
+    Raises:
+        ValueError: for an unknown name, listing the registered ones.
+    """
+    try:
+        return _FIGURES[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown figure {name!r}; the figures are {', '.join(_FIGURES)}"
+        ) from None

@@ -1,0 +1,178 @@
+"""``mibench figures``: every paper figure at a tiny scale, resume, and the stored rows."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from mibench.cli import main
+from mibench.harness.grid import Grid
+from mibench.harness.runner import run_grid
+from mibench.harness.store import ResultStore
+from mibench.paper import Scale
+from mibench.paper.batched import run_grid_batched
+from mibench.paper.staircase import POOLE
+from mibench.paper.staircase_lee_rhee import REFERENCE_MEDIANS
+from mibench.paper.work import builtin_estimators
+from mibench.tasks import get_task, list_tasks
+
+#: Scale of each figure in the CI run (tiny: a few steps, one seed, n = 50).
+SCALES = {
+    "staircase": 0.001,
+    "staircase-lee-rhee": 0.001,
+    "mine-gaussian": 0.005,
+    "standard-heatmap": 0.005,
+    "bias-variance": 0.005,
+}
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory):
+    """Run every figure at its tiny scale into a temporary folder, once for the module."""
+    out = tmp_path_factory.mktemp("figures")
+    runner = CliRunner()
+    folders = {}
+    for name, scale in SCALES.items():
+        res = runner.invoke(
+            main, ["figures", name, "--scale", str(scale), "--out", str(out), "--quiet"]
+        )
+        assert res.exit_code == 0, res.output
+        folders[name] = out / f"{name}-scale{scale:g}"
+    return out, folders
+
+
+def _csv(folder, name) -> pd.DataFrame:
+    return pd.read_csv(folder / name)
+
+
+def test_list_names_every_figure() -> None:
+    res = CliRunner().invoke(main, ["figures", "--list"])
+    assert res.exit_code == 0
+    for name in SCALES:
+        assert name in res.output
+
+
+def test_unknown_figure_is_a_usage_error_listing_the_names(tmp_path) -> None:
+    res = CliRunner().invoke(main, ["figures", "nope", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "unknown figure 'nope'" in res.output
+    for name in SCALES:
+        assert name in res.output
+
+
+@pytest.mark.parametrize("name", list(SCALES))
+def test_every_figure_writes_its_files(made, name) -> None:
+    _, folders = made
+    folder = folders[name]
+    for f in ("results.sqlite", "results.csv", "COMMAND.txt", "README.md"):
+        assert (folder / f).is_file(), f
+    pngs = list(folder.glob("*.png"))
+    assert pngs and all(p.with_suffix(".pdf").is_file() for p in pngs)
+    command = (folder / "COMMAND.txt").read_text()
+    assert f"mibench figures {name} --scale {SCALES[name]:g}" in command
+    assert f"--scale {SCALES[name]:g}" in (folder / "README.md").read_text()
+    assert (_csv(folder, "results.csv")["status"] == "ok").any()
+
+
+def test_staircase_tables(made) -> None:
+    _, folders = made
+    folder = folders["staircase"]
+    results = _csv(folder, "results.csv")
+    assert len(results) == 2 * 2 * 6  # staircases × critics × estimators, one seed
+    medians = _csv(folder, "stage_medians.csv")
+    assert len(medians) == len(results) * 5
+    assert sorted(medians["true_mi"].unique()) == [2.0, 4.0, 6.0, 8.0, 10.0]
+    # the stored trace holds every step: estimate and true MI per step
+    with ResultStore(folder / "results.sqlite") as store:
+        traces = store.traces()
+    per_run = traces.groupby("cell_id")["step"].count()
+    steps = POOLE.tasks(Scale(SCALES["staircase"]))[0].n_steps
+    assert (per_run == steps).all() and len(per_run) == len(results)
+    assert set(traces["test_value"].round(6)) == {2.0, 4.0, 6.0, 8.0, 10.0}
+
+
+def test_lee_rhee_comparison_table(made) -> None:
+    _, folders = made
+    table = _csv(folders["staircase-lee-rhee"], "comparison.csv")
+    assert len(table) == 3 * 5
+    assert set(table["estimator"]) == set(REFERENCE_MEDIANS)
+    bits = [v * math.log(2) for v in (2, 4, 6, 8, 10)]
+    assert sorted(table["true_mi"].unique()) == pytest.approx(bits, rel=1e-5)
+    row = table.iloc[0]
+    assert row["rel_diff"] == pytest.approx((row["mibench"] - row["lee_rhee"]) / row["lee_rhee"])
+
+
+def test_fixed_figures_tables(made) -> None:
+    _, folders = made
+    n_est = len(builtin_estimators())
+    assert (
+        len(_csv(folders["mine-gaussian"], "results.csv"))
+        == len(list_tasks("mine-gaussian")) * 3 * 3  # estimators × seeds
+    )
+    heat = folders["standard-heatmap"]
+    assert len(_csv(heat, "results.csv")) == 40 * n_est
+    assert len(_csv(heat, "samples_to_factor_1.5.csv")) == 40
+    assert len(_csv(folders["bias-variance"], "summary.csv")) == 8 * n_est
+
+
+def test_rerun_resumes_and_no_run_draws_from_the_store(made) -> None:
+    out, folders = made
+    runner = CliRunner()
+    args = ["figures", "staircase-lee-rhee", "--scale", "0.001", "--out", str(out), "--quiet"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "3 already stored (skipped), 0 run now" in res.output
+    res = runner.invoke(main, [*args, "--no-run"])
+    assert res.exit_code == 0, res.output
+    assert "3 of 3 cells" in res.output
+    assert (folders["staircase-lee-rhee"] / "COMMAND.txt").read_text().count("mibench") == 3
+
+
+def test_no_run_on_an_empty_store_is_a_usage_error(tmp_path) -> None:
+    res = CliRunner().invoke(
+        main, ["figures", "staircase", "--scale", "0.001", "--out", str(tmp_path), "--no-run"]
+    )
+    assert res.exit_code == 2
+    assert "holds no store of figure 'staircase'" in res.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_estimators_outside_the_figure_are_refused(tmp_path) -> None:
+    res = CliRunner().invoke(
+        main,
+        [
+            "figures",
+            "mine-gaussian",
+            "--scale",
+            "0.005",
+            "--out",
+            str(tmp_path),
+            "--estimators",
+            "infonce",
+        ],
+    )
+    assert res.exit_code == 2
+    assert "infonce" in res.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_batched_seeds_store_the_rows_run_grid_stores(tmp_path) -> None:
+    """Same cell ids and, up to summation order, the same estimates as separate runs."""
+    grid = Grid(
+        tasks=[get_task("1v1-normal-0.75")],
+        estimators=["mine[max_steps=20,hidden=(8,)]", "ksg"],
+        ns=[200],
+        seeds=[0, 1, 2],
+    )
+    with ResultStore(tmp_path / "a.sqlite") as a, ResultStore(tmp_path / "b.sqlite") as b:
+        summary = run_grid_batched(grid, a, progress=False)
+        run_grid(grid, b, progress=False)
+        ra = a.results().set_index("cell_id").sort_index()
+        rb = b.results().set_index("cell_id").sort_index()
+    assert summary.run == 6 and summary.failed == 0
+    assert list(ra.index) == list(rb.index)
+    assert ra["mi_estimate"].to_numpy() == pytest.approx(rb["mi_estimate"].to_numpy(), abs=1e-4)
+    assert (ra["data_seed"] == rb["data_seed"]).all()
