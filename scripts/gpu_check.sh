@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # GPU check of the neural estimators: one command for a machine with a CUDA device.
 #
-# Runs the GPU-marked tests (tests/test_neural_gpu.py) and the neural throughput benchmarks
-# (tests/perf/test_perf_neural.py) on `cuda`, and writes their figures to OUT_DIR:
+# Runs every GPU-marked test (`pytest -m gpu`, e.g. tests/test_neural_gpu.py) and the neural
+# throughput benchmarks (tests/perf/test_perf_neural.py) on `cuda`, and writes their figures
+# to OUT_DIR:
 #   device.txt         torch version and GPU name
 #   gpu_tests.txt      pytest output of the GPU tests (gpu_tests.xml: JUnit)
 #   benchmarks.json    pytest-benchmark JSON (extra_info holds every figure)
 #   figures.md         throughput table with the ratio columns (scripts/benchmark_table.py)
 #
-# Usage: scripts/gpu_check.sh [OUT_DIR]     (default: $OUT when set, else results/gpu_check)
+# Usage: scripts/gpu_check.sh [OUT_DIR]
+#   OUT_DIR defaults to $OUT when set, else results/runs/gpu_check (an ignored run folder).
 # Environment: PYTHON (default: python). Exit status: 0 when the tests pass, 2 without CUDA.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-${OUT:-results/gpu_check}}"
+out="${1:-${OUT:-results/runs/gpu_check}}"
 py="${PYTHON:-python}"
 mkdir -p "$out"
 
@@ -30,8 +32,8 @@ if ! "$py" -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1
 fi
 
 export MIBENCH_BENCH_DEVICE=cuda
-"$py" -m pytest tests/test_neural_gpu.py -m gpu -o addopts="" -rA -p no:cacheprovider \
-    --junitxml="$out/gpu_tests.xml" 2>&1 | tee "$out/gpu_tests.txt"
+"$py" -m pytest -m gpu -rA -p no:cacheprovider --junitxml="$out/gpu_tests.xml" 2>&1 \
+    | tee "$out/gpu_tests.txt"
 tests_status=${PIPESTATUS[0]}
 
 "$py" -m pytest tests/perf/test_perf_neural.py -o addopts="" --benchmark-only -q \
