@@ -19,7 +19,8 @@ from typing import Any
 from mibench.estimator import Estimator
 
 ENTRY_POINT_GROUP = "mibench.estimators"
-_BUILTIN_MODULES = ("mibench.baselines", "mibench.neural")
+#: Packages whose import registers the built-in estimators.
+BUILTIN_MODULES = ("mibench.baselines", "mibench.neural")
 
 _REGISTRY: dict[str, Callable[..., Estimator]] = {}
 _loaded = False
@@ -53,7 +54,7 @@ def _load_builtins() -> None:
     if _loaded:
         return
     _loaded = True
-    for module in _BUILTIN_MODULES:
+    for module in BUILTIN_MODULES:
         import_module(module)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         obj = ep.load()
@@ -97,6 +98,25 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def split_top_level(text: str) -> list[str]:
+    """Split ``text`` on the commas outside brackets, braces and parentheses; strip the parts.
+
+    ``"ksg,mine[hidden=(64, 64),lr=1e-3]"`` gives ``["ksg", "mine[hidden=(64, 64),lr=1e-3]"]``.
+    Empty parts are dropped.
+    """
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """Split an estimator spec ``name[param=value,...]`` into its name and hyperparameters.
 
@@ -112,18 +132,7 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     name, body = match.group(1), match.group(2)
     params: dict[str, Any] = {}
     if body and body.strip():
-        # split on commas that are not inside brackets or parentheses
-        depth, start, parts = 0, 0, []
-        for i, ch in enumerate(body):
-            if ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                depth -= 1
-            elif ch == "," and depth == 0:
-                parts.append(body[start:i])
-                start = i + 1
-        parts.append(body[start:])
-        for part in parts:
+        for part in split_top_level(body):
             if "=" not in part:
                 raise ValueError(
                     f"estimator spec {spec!r}: each parameter must be 'param=value', got {part!r}"

@@ -7,6 +7,7 @@ Appendix; derived from h(Y) − h(N) with the trapezoidal density of Y).
 from __future__ import annotations
 
 import numpy as np
+
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
 from mibench.tasks.gaussian import CITE_BEYOND_NORMAL
 

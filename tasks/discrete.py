@@ -8,6 +8,7 @@ I(X; Y) = ln m − ((m − 1)/m) ln 2: each Y in an overlap of two neighbouring 
 from __future__ import annotations
 
 import numpy as np
+
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
 
 CITE_GAO = (

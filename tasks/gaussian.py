@@ -12,8 +12,9 @@ from __future__ import annotations
 from functools import cached_property
 
 import numpy as np
-from mibench.tasks.base import Distribution, Task, family_tags, format_id
 from scipy.linalg import solve_triangular
+
+from mibench.tasks.base import Distribution, Task, family_tags, format_id
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 CITE_COVER = "Cover & Thomas (2006), Elements of Information Theory, §8.5"

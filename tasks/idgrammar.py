@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+
 from mibench.tasks.additive import additive_noise
 from mibench.tasks.base import Task, format_id
 from mibench.tasks.discrete import discrete_continuous

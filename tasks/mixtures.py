@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
+
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
 from mibench.tasks.gaussian import MultivariateNormal
 

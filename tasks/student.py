@@ -12,9 +12,10 @@ X and Y are dependent through their shared scale.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import digamma, gammaln
+
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
 from mibench.tasks.gaussian import CholeskyBlocks, dense_cov, gaussian_mi, sparse_cov
-from scipy.special import digamma, gammaln
 
 CITE_STUDENT = (
     "Arellano-Valle, Contreras-Reyes & Genton (2013), Shannon entropy and mutual information "

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from mibench.tasks.base import Transform
 from scipy.special import log_ndtr, ndtr, ndtri, ndtri_exp
+
+from mibench.tasks.base import Transform
 
 _LOG_SQRT_2PI = 0.5 * float(np.log(2.0 * np.pi))
 

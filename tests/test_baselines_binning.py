@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from sklearn.metrics import mutual_info_score
+
 from mibench.baselines import Histogram, discrete_mi
 from mibench.baselines.binning import bin_count, bin_labels
-from sklearn.metrics import mutual_info_score
 
 
 def gaussian_pair(rho: float, n: int, seed: int, dim: int = 1) -> tuple[np.ndarray, np.ndarray]:

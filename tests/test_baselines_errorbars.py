@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from mibench.baselines import KLMI, KSG, KSG2, LNC, GaussianCopulaMI, GaussianMI, Histogram
 from mibench.baselines.errorbars import subsampling_stderr
 

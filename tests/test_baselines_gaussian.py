@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import norm
+
 from mibench.baselines import GaussianCopulaMI, GaussianMI, gaussian_mi
 from mibench.baselines.gaussian import normal_scores
-from scipy.stats import norm
 
 
 def correlated(n: int, seed: int, dim_x: int, dim_y: int, rho: float = 0.5):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import digamma
+
 from mibench.baselines import KLMI, KSG, LNC, kl_entropy
 from mibench.baselines.kl import log_unit_ball_volume
 from mibench.baselines.lnc import default_alpha
-from scipy.special import digamma
 
 
 def gaussian_pair(rho: float, n: int, seed: int, dim: int = 1) -> tuple[np.ndarray, np.ndarray]:

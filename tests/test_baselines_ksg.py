@@ -6,13 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
-from mibench.baselines import KLMI, KSG, KSG2, LNC, discrete_mi
-from mibench.baselines.ksg import ksg_local_terms
-from mibench.baselines.neighbors import joint_neighbours
 from scipy.special import digamma
 from sklearn.feature_selection._mutual_info import _compute_mi_cc
 
 from mibench import Estimate
+from mibench.baselines import KLMI, KSG, KSG2, LNC, discrete_mi
+from mibench.baselines.ksg import ksg_local_terms
+from mibench.baselines.neighbors import joint_neighbours
 
 
 def gaussian_pair(rho: float, n: int, seed: int, dim: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mibench.baselines import KLMI, KSG, KSG2, LNC, GaussianCopulaMI, GaussianMI, Histogram
 
 from mibench import get_estimator, list_estimators
+from mibench.baselines import KLMI, KSG, KSG2, LNC, GaussianCopulaMI, GaussianMI, Histogram
 
 NAMES = {
     "ksg": KSG,

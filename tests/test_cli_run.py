@@ -15,16 +15,32 @@ def _run(args):
 
 def test_run_writes_outputs_and_resumes(tmp_path):
     run_dir = tmp_path / "run"
-    args = ["run", "--tasks", "1v1-normal-0.75,multinormal-dense-2-2-0.5",
-            "--estimators", "test-corr,test-fail", "--n", "200", "--seeds", "2",
-            "--run-dir", str(run_dir), "--quiet"]
+    args = [
+        "run",
+        "--tasks",
+        "1v1-normal-0.75,multinormal-dense-2-2-0.5",
+        "--estimators",
+        "test-corr,test-fail",
+        "--n",
+        "200",
+        "--seeds",
+        "2",
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+    ]
     first = _run(args)
     assert first.exit_code == 0, first.output
     assert "8 cells in the grid: 0 already stored (skipped), 8 run now, 4 of them not ok" in (
         first.output
     )
-    for name in ("results.sqlite", "results.csv", "results.parquet", "summary.csv",
-                 "estimate_vs_true.png"):
+    for name in (
+        "results.sqlite",
+        "results.csv",
+        "results.parquet",
+        "summary.csv",
+        "estimate_vs_true.png",
+    ):
         assert (run_dir / name).stat().st_size > 0, name
         assert str(run_dir / name) in first.output
     results = pd.read_parquet(run_dir / "results.parquet")
@@ -42,7 +58,7 @@ def test_run_config_file_and_override(tmp_path):
     cfg.write_text(
         'tasks = ["1v1-normal-0.75"]\n'
         'estimators = ["test-corr", "test-corr[scale=2.0]"]\n'
-        "n = [100, 200]\nseeds = 2\nrun_dir = \"out\"\n"
+        'n = [100, 200]\nseeds = 2\nrun_dir = "out"\n'
     )
     result = _run(["run", "--config", str(cfg), "--quiet"])
     assert result.exit_code == 0, result.output

@@ -82,8 +82,20 @@ def test_permutation_test_is_uniformish_under_independence():
 def test_cli_estimate_matches_python_api(csv):
     path, df = csv
     out = CliRunner().invoke(
-        main, ["estimate", str(path), "--x", "a", "--y", "b,noise", "--estimator",
-               "test-corr[scale=1.0]", "--json", "--permutations", "20"],
+        main,
+        [
+            "estimate",
+            str(path),
+            "--x",
+            "a",
+            "--y",
+            "b,noise",
+            "--estimator",
+            "test-corr[scale=1.0]",
+            "--json",
+            "--permutations",
+            "20",
+        ],
     )
     assert out.exit_code == 0, out.output
     payload = json.loads(out.output)
@@ -91,16 +103,20 @@ def test_cli_estimate_matches_python_api(csv):
     assert payload["mi"] == api.mi and payload["p_value"] == api.p_value
     assert payload["params"] == {"scale": 1.0} and payload["unit"] == "nats"
     assert payload["n"] == 500 and payload["dim_y"] == 2
-    text = CliRunner().invoke(main, ["estimate", str(path), "--x", "a", "--y", "b",
-                                     "--estimator", "test-corr"])
+    text = CliRunner().invoke(
+        main, ["estimate", str(path), "--x", "a", "--y", "b", "--estimator", "test-corr"]
+    )
     assert "I(X; Y) = " in text.output and "permutation test" in text.output
 
 
 @pytest.mark.parametrize(
     ("edit", "args", "needle"),
     [
-        (lambda df: df.assign(b=df["b"].where(df.index != 7)), ["--y", "b"],
-         "column 'b' has 1 missing values (first at row 7)"),
+        (
+            lambda df: df.assign(b=df["b"].where(df.index != 7)),
+            ["--y", "b"],
+            "column 'b' has 1 missing values (first at row 7)",
+        ),
         (None, ["--y", "name"], "column 'name' is not numeric"),
         (None, ["--y", "nope"], "unknown column 'nope'"),
     ],
@@ -115,8 +131,9 @@ def test_cli_estimate_bad_columns(tmp_path, csv, edit, args, needle):
 
 
 def test_registered_function_and_contract_object_in_a_grid(tmp_path):
-    grid = Grid([get_task("1v1-normal-0.75")], ["test-fn", "test-contract", "test-corr"],
-                [400], [0, 1])
+    grid = Grid(
+        [get_task("1v1-normal-0.75")], ["test-fn", "test-contract", "test-corr"], [400], [0, 1]
+    )
     with ResultStore(tmp_path / "p.sqlite") as store:
         with make_executor(workers=2) as pool:
             summary = run_grid(grid, store, executor=pool, progress=False)

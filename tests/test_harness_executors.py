@@ -78,7 +78,6 @@ def test_killed_worker_loses_nothing(tmp_path):
     grid = _grid(["test-sleep[seconds=0.3]"], seeds=range(4))
     with ResultStore(tmp_path / "k.sqlite") as store:
         with make_executor(workers=2) as pool:
-
             killed: list[int] = []
 
             def kill_a_worker(row):

@@ -33,12 +33,22 @@ def _results(bias=0.0, sd=0.01, shift_label="test-seeded", det_change=0.0, statu
             if label == "test-corr" and seed == 0:
                 value += det_change
             st = status if (status and label == "test-corr" and seed == 1) else "ok"
-            rows.append({
-                "cell_id": f"{label}-{seed}", "task_id": "1v1-normal-0.75", "label": label,
-                "estimator": label, "n": 1000, "seed": seed, "mi_true": true,
-                "mi_estimate": value if st == "ok" else None, "status": st,
-                "wall_seconds": 0.1, "samples_per_second": 1e4, "steps_per_second": None,
-            })
+            rows.append(
+                {
+                    "cell_id": f"{label}-{seed}",
+                    "task_id": "1v1-normal-0.75",
+                    "label": label,
+                    "estimator": label,
+                    "n": 1000,
+                    "seed": seed,
+                    "mi_true": true,
+                    "mi_estimate": value if st == "ok" else None,
+                    "status": st,
+                    "wall_seconds": 0.1,
+                    "samples_per_second": 1e4,
+                    "steps_per_second": None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -105,8 +115,9 @@ def test_is_deterministic_reads_the_registry():
 def _write_sqlite(df, path):
     with ResultStore(path) as store:
         for row in df.to_dict("records"):
-            store.write({k: (None if pd.isna(v) else v) for k, v in row.items()
-                         if k in RESULT_COLUMNS})
+            store.write(
+                {k: (None if pd.isna(v) else v) for k, v in row.items() if k in RESULT_COLUMNS}
+            )
 
 
 def test_compare_command_exit_status_and_file_kinds(tmp_path):
@@ -119,13 +130,20 @@ def test_compare_command_exit_status_and_file_kinds(tmp_path):
     res = runner.invoke(main, ["compare", str(tmp_path / "base.csv"), str(run)])
     assert res.exit_code == 0, res.output
     assert "no regression" in res.output
-    res = runner.invoke(main, ["compare", str(run / "results.sqlite"),
-                               str(tmp_path / "new.parquet"), "--out", str(tmp_path / "cmp")])
+    res = runner.invoke(
+        main,
+        [
+            "compare",
+            str(run / "results.sqlite"),
+            str(tmp_path / "new.parquet"),
+            "--out",
+            str(tmp_path / "cmp"),
+        ],
+    )
     assert res.exit_code == 1, res.output
     assert "Summaries that moved" in res.output and "|bias| grew" in res.output
     assert (tmp_path / "cmp" / "compare_summary.csv").stat().st_size > 0
-    res = runner.invoke(main, ["compare", str(run), str(tmp_path / "new.parquet"),
-                               "--atol", "0.5"])
+    res = runner.invoke(main, ["compare", str(run), str(tmp_path / "new.parquet"), "--atol", "0.5"])
     assert res.exit_code == 0, res.output
     _results(det_change=1e-6).to_csv(tmp_path / "det.csv", index=False)
     res = runner.invoke(main, ["compare", str(run), str(tmp_path / "det.csv")])

@@ -17,25 +17,34 @@ def _table(groups):
     rows = []
     for (task, true, label, n), values in groups.items():
         for seed, v in enumerate(values):
-            rows.append({
-                "cell_id": f"{task}-{label}-{n}-{seed}", "task_id": task, "label": label,
-                "estimator": label, "n": n, "seed": seed, "mi_true": true,
-                "mi_estimate": np.nan if v is None else v,
-                "status": "error" if v is None else "ok",
-                "wall_seconds": 0.5 + seed,
-                "samples_per_second": np.nan if v is None else 1000.0 * (seed + 1),
-                "steps_per_second": np.nan,
-            })
+            rows.append(
+                {
+                    "cell_id": f"{task}-{label}-{n}-{seed}",
+                    "task_id": task,
+                    "label": label,
+                    "estimator": label,
+                    "n": n,
+                    "seed": seed,
+                    "mi_true": true,
+                    "mi_estimate": np.nan if v is None else v,
+                    "status": "error" if v is None else "ok",
+                    "wall_seconds": 0.5 + seed,
+                    "samples_per_second": np.nan if v is None else 1000.0 * (seed + 1),
+                    "steps_per_second": np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def test_summary_values_match_hand_computation():
-    df = _table({
-        ("a", 0.5, "e", 100): [0.4, 0.6, 0.8, None],
-        ("zero", 0.0, "e", 100): [0.1, -0.05],
-        ("floor", 0.2, "e", 100): [-0.1, 0.05],
-        ("dead", 0.3, "e", 100): [None, None],
-    })
+    df = _table(
+        {
+            ("a", 0.5, "e", 100): [0.4, 0.6, 0.8, None],
+            ("zero", 0.0, "e", 100): [0.1, -0.05],
+            ("floor", 0.2, "e", 100): [-0.1, 0.05],
+            ("dead", 0.3, "e", 100): [None, None],
+        }
+    )
     s = summarize(df).set_index("task_id")
     a = s.loc["a"]
     assert (a["n_rows"], a["n_ok"]) == (4, 3)
@@ -71,15 +80,16 @@ def test_samples_to_factor_needs_every_larger_n_within():
     inside, outside = 1.2, 2.0  # ln 1.2 < ln 1.5 < ln 2
     groups = {
         # within at 100, out at 300, within from 1000 on -> 1000
-        **{("t", true, "late", n): [v] for n, v in zip(ns, [inside, outside, inside, inside],
-                                                        strict=True)},
+        **{
+            ("t", true, "late", n): [v]
+            for n, v in zip(ns, [inside, outside, inside, inside], strict=True)
+        },
         # within everywhere -> the smallest n
         **{("t", true, "always", n): [inside] for n in ns},
         # outside at the largest n -> never
         **{("t", true, "never", n): [v] for n, v in zip(ns, [inside] * 3 + [0.5], strict=True)},
         # failed at the largest n -> never
-        **{("t", true, "failed", n): [v] for n, v in zip(ns, [inside] * 3 + [None],
-                                                          strict=True)},
+        **{("t", true, "failed", n): [v] for n, v in zip(ns, [inside] * 3 + [None], strict=True)},
         # true MI 0 never qualifies, however small the error
         **{("z", 0.0, "always", n): [1e-6] for n in ns},
     }

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from mibench.tasks import get_task
 
 from mibench.cli import main
 from mibench.estimate import Estimate
@@ -18,6 +17,7 @@ from mibench.registry import register_estimator
 from mibench.report.figures import plot_heatmap
 from mibench.report.metrics import summarize
 from mibench.report.palette import display_name, estimator_styles
+from mibench.tasks import get_task
 
 
 class TracedEstimator(Estimator):
@@ -32,15 +32,23 @@ class TracedEstimator(Estimator):
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         r = np.corrcoef(x[:, 0], y[:, 0])[0, 1]
         value = -0.5 * np.log1p(-(r**2))
-        trace = [(s, value * s / self.steps, value * (s - 0.5) / self.steps)
-                 for s in range(1, self.steps + 1)]
+        trace = [
+            (s, value * s / self.steps, value * (s - 0.5) / self.steps)
+            for s in range(1, self.steps + 1)
+        ]
         return Estimate(value=value, steps=self.steps, fit_seconds=1e-3, trace=trace)
 
 
 register_estimator(TracedEstimator.name, TracedEstimator, replace=True)
 
-FIGURE_STEMS = ["heatmap_n100", "heatmap_n300", "estimate_vs_true", "bias_sd_vs_n",
-                "throughput_vs_n", "training_traces"]
+FIGURE_STEMS = [
+    "heatmap_n100",
+    "heatmap_n300",
+    "estimate_vs_true",
+    "bias_sd_vs_n",
+    "throughput_vs_n",
+    "training_traces",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +56,9 @@ def run_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("run")
     grid = Grid(
         tasks=[get_task("1v1-normal-0.75"), get_task("multinormal-dense-2-2-0.5")],
-        estimators=["test-corr", "test-fail", "test-traced"], ns=[100, 300], seeds=[0, 1],
+        estimators=["test-corr", "test-fail", "test-traced"],
+        ns=[100, 300],
+        seeds=[0, 1],
     )
     with ResultStore(path / "results.sqlite") as store:
         run_grid(grid, store, progress=False)
@@ -106,9 +116,23 @@ def test_heatmap_shows_mean_estimates_true_mi_and_failures(run_dir):
 def test_run_then_plot_without_traces_writes_the_other_figures(tmp_path):
     runner = CliRunner()
     run_dir = tmp_path / "run"
-    res = runner.invoke(main, ["run", "--tasks", "1v1-normal-0.75", "--estimators",
-                               "test-corr,test-seeded", "--n", "100", "--seeds", "2",
-                               "--run-dir", str(run_dir), "--quiet"])
+    res = runner.invoke(
+        main,
+        [
+            "run",
+            "--tasks",
+            "1v1-normal-0.75",
+            "--estimators",
+            "test-corr,test-seeded",
+            "--n",
+            "100",
+            "--seeds",
+            "2",
+            "--run-dir",
+            str(run_dir),
+            "--quiet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["plot", str(run_dir / "results.csv"), "--out", str(tmp_path / "f")])
     assert res.exit_code == 0, res.output

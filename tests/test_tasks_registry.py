@@ -7,6 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+
 from mibench.tasks import (
     Staircase,
     StreamingTask,

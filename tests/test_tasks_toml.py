@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from mibench.tasks import get_suite, get_task, list_tasks, load_tasks_file
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "my_tasks.toml"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import ndtr
+from scipy.stats import norm
+
 from mibench.tasks.transforms import (
     BIMODAL_X,
     BIMODAL_Y,
@@ -23,8 +26,6 @@ from mibench.tasks.transforms import (
     random_linear,
     random_rotation,
 )
-from scipy.special import ndtr
-from scipy.stats import norm
 
 RNG = np.random.default_rng(123)
 GAUSS_1D = RNG.standard_normal((20_000, 1)) * 1.5

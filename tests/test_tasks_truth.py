@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from mibench.tasks.additive import AdditiveUniformNoise
 from mibench.tasks.discrete import DiscreteUniformShift
 from mibench.tasks.gaussian import (
@@ -21,7 +23,6 @@ from mibench.tasks.student import (
     student_t_entropy,
     student_t_mi_correction,
 )
-from scipy import stats
 
 MC_N = 100_000
 

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import click
 
+from mibench.registry import split_top_level as split_specs
 
-def split_specs(text: str) -> list[str]:
-    """Split ``"a,b[x=1,y=2],c"`` on the commas that are outside brackets."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "[(":
-            depth += 1
-        elif ch in "])":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
+__all__ = ["int_list", "load_tasks_file", "split_specs", "tasks_file_option"]
 
 
 def int_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:

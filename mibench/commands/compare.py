@@ -13,25 +13,43 @@ from mibench.report.compare import DEFAULT_ATOL, DEFAULT_RTOL
 @click.argument("base", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option(
-    "--atol", type=click.FloatRange(min=0), default=DEFAULT_ATOL, show_default=True,
+    "--atol",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_ATOL,
+    show_default=True,
     help="Absolute tolerance (nats) on growth of |bias| and RMSE per (task, estimator, n); "
     "the tolerance used is max(atol, 3 standard errors of the bias difference).",
 )
 @click.option(
-    "--rtol", type=click.FloatRange(min=0), default=DEFAULT_RTOL, show_default=True,
+    "--rtol",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_RTOL,
+    show_default=True,
     help="Relative tolerance on per-cell values of deterministic estimators.",
 )
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Also write the full comparison tables (compare_summary.csv, compare_cells.csv) here.",
 )
 @click.option(
-    "--max-rows", type=click.IntRange(min=1), default=50, show_default=True,
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
     help="Most rows printed per table.",
 )
 @click.pass_context
-def compare(ctx: click.Context, base: Path, new: Path, atol: float, rtol: float,
-            out: Path | None, max_rows: int) -> None:
+def compare(
+    ctx: click.Context,
+    base: Path,
+    new: Path,
+    atol: float,
+    rtol: float,
+    out: Path | None,
+    max_rows: int,
+) -> None:
     """Compare result set NEW against BASE; exit status 1 on a regression.
 
     BASE and NEW are run folders or .sqlite/.parquet/.csv results files.

@@ -20,12 +20,16 @@ def _read_table(path: Path) -> pd.DataFrame:
 @click.option("--x", "x_cols", required=True, help="Comma-separated column names of X.")
 @click.option("--y", "y_cols", required=True, help="Comma-separated column names of Y.")
 @click.option(
-    "--estimator", default="ksg", show_default=True,
+    "--estimator",
+    default="ksg",
+    show_default=True,
     help="Estimator spec: 'name' or 'name[param=value,...]'.",
 )
 @click.option("--bits", is_flag=True, help="Report in bits instead of nats.")
 @click.option(
-    "--permutations", type=click.IntRange(min=0), default=None,
+    "--permutations",
+    type=click.IntRange(min=0),
+    default=None,
     help="Shuffles for the independence test (default 100 for deterministic estimators, "
     "0 for trained ones).",
 )

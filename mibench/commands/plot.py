@@ -10,7 +10,9 @@ import click
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Folder for the figures [default: RUN_DIR/figures].",
 )
 def plot(run_dir: Path, out: Path | None) -> None:

@@ -10,11 +10,16 @@ import click
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Folder for the tables [default: RUN_DIR/report].",
 )
 @click.option(
-    "--factor", type=click.FloatRange(min=1.0, min_open=True), default=1.5, show_default=True,
+    "--factor",
+    type=click.FloatRange(min=1.0, min_open=True),
+    default=1.5,
+    show_default=True,
     help="Tolerance factor of the samples-to-factor table.",
 )
 def report(run_dir: Path, out: Path | None, factor: float) -> None:

@@ -38,7 +38,10 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
 
 @click.command()
 @click.option(
-    "--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None,
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
     help="TOML run file describing the study (see mibench.harness.config); explicit options "
     "override it.",
 )
@@ -53,34 +56,50 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
     help="Comma-separated estimator specs, each 'name' or 'name[param=value,...]'.",
 )
 @click.option(
-    "--n", "ns", default="2000", show_default=True, callback=int_list,
+    "--n",
+    "ns",
+    default="2000",
+    show_default=True,
+    callback=int_list,
     help="Comma-separated sample sizes.",
 )
 @click.option(
-    "--seeds", default=3, show_default=True, type=click.IntRange(min=1),
+    "--seeds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
     help="Number of replicate seeds (0..seeds-1).",
 )
 @click.option(
-    "--run-dir", type=click.Path(file_okay=False), default=None,
+    "--run-dir",
+    type=click.Path(file_okay=False),
+    default=None,
     help="Run folder; default results/runs/<suite>-<grid hash>, so the same command resumes "
     "the same run.",
 )
 @click.option("--device", default=None, help="Torch device for neural estimators: cpu, cuda, auto.")
 @click.option(
-    "--workers", default=0, type=click.IntRange(min=0),
+    "--workers",
+    default=0,
+    type=click.IntRange(min=0),
     help="Run cells in a local process pool of this many workers (0: in process).",
 )
 @click.option(
-    "--scheduler", default=None,
+    "--scheduler",
+    default=None,
     help="Dask: 'local:N' starts a LocalCluster of N workers; 'tcp://HOST:PORT' uses a cluster.",
 )
 @click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
     help="Per-cell limit in seconds (each cell then runs in its own process).",
 )
 @click.option("--retry-failed", is_flag=True, help="Rerun stored cells whose status is not ok.")
 @click.option(
-    "--standardize/--no-standardize", default=True, show_default=True,
+    "--standardize/--no-standardize",
+    default=True,
+    show_default=True,
     help="Standardise x and y per column after sampling.",
 )
 @tasks_file_option
@@ -106,8 +125,12 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
             tasks = task_registry.list_tasks(o["suite"])
             name = o["suite"]
         grid = Grid(
-            tasks=tasks, estimators=split_specs(o["estimators"]), ns=o["ns"], seeds=seeds,
-            standardize=o["standardize"], device=o["device"],
+            tasks=tasks,
+            estimators=split_specs(o["estimators"]),
+            ns=o["ns"],
+            seeds=seeds,
+            standardize=o["standardize"],
+            device=o["device"],
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -119,8 +142,12 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
                 o["workers"], o["scheduler"], cells_in_own_process=o["timeout"] is not None
             ) as executor:
                 summary = run_grid(
-                    grid, store, executor=executor, timeout=o["timeout"],
-                    retry_failed=o["retry_failed"], progress=not o["quiet"],
+                    grid,
+                    store,
+                    executor=executor,
+                    timeout=o["timeout"],
+                    retry_failed=o["retry_failed"],
+                    progress=not o["quiet"],
                 )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
@@ -131,15 +158,25 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
         if summary.lost:
             click.echo(
                 f"{summary.lost} cells lost to a dead worker (run the same command again to "
-                "finish them):", err=True,
+                "finish them):",
+                err=True,
             )
             for msg in summary.lost_messages[:10]:
                 click.echo(f"  {msg}", err=True)
         written = export_run(run_path, store)
         table = summarize(store.results())
     if not table.empty:
-        cols = ["task_id", "label", "n", "mi_true", "mean", "bias", "sd", "rmse",
-                "mean_wall_seconds"]
+        cols = [
+            "task_id",
+            "label",
+            "n",
+            "mi_true",
+            "mean",
+            "bias",
+            "sd",
+            "rmse",
+            "mean_wall_seconds",
+        ]
         click.echo(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     click.echo("Files written:")
     for p in [run_path / "results.sqlite", *written]:

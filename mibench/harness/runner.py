@@ -46,7 +46,8 @@ def standardize_columns(a: np.ndarray) -> np.ndarray:
     return centred / np.where(sd > 0, sd, 1.0)
 
 
-def _now() -> str:
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 to the second (the ``started_at``/``finished_at`` format)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -79,9 +80,11 @@ def _execute(
     return result, messages
 
 
-def _row(
+def result_row(
     cell: Cell, task: Task, result: Estimate, messages: list[str], started: str
 ) -> dict[str, Any]:
+    """The results-table row of a finished cell (columns of
+    :data:`mibench.harness.store.RESULT_COLUMNS`); ``messages`` are joined into ``message``."""
     return {
         "cell_id": cell.cell_id,
         "task_id": task.id,
@@ -112,16 +115,14 @@ def _row(
         "extras_json": canonical_json(result.extras),
         **provenance(),
         "started_at": started,
-        "finished_at": _now(),
+        "finished_at": utc_now(),
     }
 
 
 CellOutput = tuple[dict[str, Any], list[tuple[int, float, float]]]
 
 
-def run_cell(
-    cell: Cell, task: Task, factory: Callable[..., Estimator] | None = None
-) -> CellOutput:
+def run_cell(cell: Cell, task: Task, factory: Callable[..., Estimator] | None = None) -> CellOutput:
     """Sample the cell's data, run its estimator, and return its result row and trace.
 
     Never raises for a failing estimator: the exception becomes a row with status ``error``
@@ -137,9 +138,9 @@ def run_cell(
         ``(row, trace)``: ``row`` has the columns of :data:`mibench.harness.store.RESULT_COLUMNS`;
         ``trace`` is the estimator's list of ``(step, train_value, test_value)``.
     """
-    started = _now()
+    started = utc_now()
     result, messages = _execute(cell, task, factory or estimator_factory(cell.estimator))
-    return _row(cell, task, result, messages, started), list(result.trace)
+    return result_row(cell, task, result, messages, started), list(result.trace)
 
 
 class CellLost(RuntimeError):
@@ -174,7 +175,7 @@ def run_cell_with_timeout(
         CellLost: when the child process died without a result (killed, crashed); no row is
             written, so a later run computes the cell again.
     """
-    started = _now()
+    started = utc_now()
     recv, send = mp.Pipe(duplex=False)
     proc = _process_context().Process(target=_child_main, args=(send, cell, task, factory))
     proc.start()
@@ -191,7 +192,7 @@ def run_cell_with_timeout(
                 ) from None
         result = Estimate.failed(Status.TIMEOUT, f"cell exceeded its {timeout:g} s timeout")
         result.wall_seconds = float(timeout)
-        return _row(cell, task, result, [result.message], started), []
+        return result_row(cell, task, result, [result.message], started), []
     finally:
         if proc.is_alive():
             proc.kill()

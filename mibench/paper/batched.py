@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from mibench.estimate import Estimate, Status
 from mibench.harness.cells import Cell
 from mibench.harness.grid import Grid
-from mibench.harness.runner import _now, _row, pending_cells, run_grid, standardize_columns
+from mibench.harness.runner import pending_cells, result_row, run_grid, standardize_columns, utc_now
 from mibench.harness.store import ResultStore
 from mibench.neural import NEURAL_ESTIMATORS, fit_ensemble
 from mibench.registry import estimator_factory, parse_spec
@@ -155,12 +155,12 @@ def _run_neural(sub: Grid, store: ResultStore, summary: BatchedSummary, progress
     tasks = {t.id: t for t in sub.tasks}
     bar = tqdm(total=len(todo), disable=not progress, unit="cell", desc="batched seeds")
     for (task_id, label, _), cells in groups.items():
-        started = _now()
+        started = utc_now()
         task = tasks[task_id]
         results, warned = _fit_group(cells, task, estimator_factory(cells[0].estimator))
         for cell, result in zip(cells, results, strict=True):
             messages = ([result.message] if result.message else []) + warned
-            row = _row(cell, task, result, messages, started)
+            row = result_row(cell, task, result, messages, started)
             store.write(row, result.trace)
             summary.run += 1
             summary.failed += row["status"] != Status.OK.value

@@ -56,7 +56,7 @@ class Scale:
     def caption(self) -> str:
         """One sentence for the figure caption stating the scale."""
         if self.full:
-            return "Full scale: the published protocol (steps, seeds and n as in the source)."
+            return "Full scale (--scale 1): steps, seeds and n of the figure's protocol."
         return (
             f"CPU preview at --scale {self.factor:g}: training steps, seeds and sample sizes "
             f"shrunk to about {self.factor:g}× the published protocol (with floors); not the "

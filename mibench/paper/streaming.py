@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from mibench.estimate import Estimate, Status
 from mibench.harness.cells import Cell
 from mibench.harness.grid import spec_label
-from mibench.harness.runner import _now, _row
+from mibench.harness.runner import result_row, utc_now
 from mibench.harness.store import ResultStore
 from mibench.neural import fit_streaming_ensemble
 from mibench.registry import get_estimator, parse_spec
@@ -35,7 +35,7 @@ from mibench.tasks.streaming import StreamingTask
 
 @dataclass(frozen=True)
 class _RowTask:
-    """The task columns of a streaming row (``_row`` reads a fixed-sample task's fields)."""
+    """The task columns of a streaming row (``result_row`` reads a fixed-sample task's fields)."""
 
     id: str
     version: int
@@ -128,12 +128,12 @@ def run_streaming(
     for (task_id, spec), group in tqdm(
         groups.items(), disable=not progress, unit="config", desc="mibench figures"
     ):
-        started = _now()
+        started = utc_now()
         results = _train_group(group)
         row_task = _row_task(group[0].task)
         for run, result in zip(group, results, strict=True):
             messages = [result.message] if result.message else []
-            row = _row(run.cell, row_task, result, messages, started)
+            row = result_row(run.cell, row_task, result, messages, started)
             store.write(row, result.trace)
         done += len(group)
         if progress:

@@ -17,7 +17,7 @@ from mibench.neural import DEFAULTS
 from mibench.paper.batched import is_neural, run_grid_batched
 from mibench.paper.scale import Scale
 from mibench.paper.streaming import StreamingRun, pending_runs, run_streaming
-from mibench.registry import _BUILTIN_MODULES, estimator_factory, list_estimators, parse_spec
+from mibench.registry import BUILTIN_MODULES, estimator_factory, list_estimators, parse_spec
 from mibench.tasks import Task
 
 
@@ -63,7 +63,7 @@ def builtin_estimators() -> list[str]:
     return [
         name
         for name in list_estimators()
-        if getattr(estimator_factory(name), "__module__", "").startswith(_BUILTIN_MODULES)
+        if getattr(estimator_factory(name), "__module__", "").startswith(BUILTIN_MODULES)
     ]
 
 

@@ -103,13 +103,28 @@ class CompareResult:
         ]
         moved = s[s["moved"] | s["regressed"]]
         if not moved.empty:
-            cols = [*GROUP_COLUMNS, "bias_base", "bias_new", "rmse_base", "rmse_new",
-                    "tolerance", "reason"]
+            cols = [
+                *GROUP_COLUMNS,
+                "bias_base",
+                "bias_new",
+                "rmse_base",
+                "rmse_new",
+                "tolerance",
+                "reason",
+            ]
             lines += ["", "Summaries that moved:", _table(moved[cols], max_rows)]
         bad = c[c["regressed"]]
         if not bad.empty:
-            cols = ["cell_id", "task_id", "label", "n", "seed", "estimate_base", "estimate_new",
-                    "reason"]
+            cols = [
+                "cell_id",
+                "task_id",
+                "label",
+                "n",
+                "seed",
+                "estimate_base",
+                "estimate_new",
+                "reason",
+            ]
             lines += ["", "Cells that regressed:", _table(bad[cols], max_rows)]
         lines += ["", "REGRESSION" if self.regressed else "no regression"]
         return "\n".join(lines)
@@ -128,8 +143,12 @@ def _side(indicator: pd.Series) -> pd.Series:
 def _compare_summaries(base: pd.DataFrame, new: pd.DataFrame, atol: float) -> pd.DataFrame:
     keep = [*GROUP_COLUMNS, "n_ok", "bias", "sd", "rmse"]
     m = summarize(base)[keep].merge(
-        summarize(new)[keep], on=GROUP_COLUMNS, how="outer", suffixes=("_base", "_new"),
-        indicator=True, sort=False,
+        summarize(new)[keep],
+        on=GROUP_COLUMNS,
+        how="outer",
+        suffixes=("_base", "_new"),
+        indicator=True,
+        sort=False,
     )
     m.insert(len(GROUP_COLUMNS), "side", _side(m.pop("_merge")))
     var_base = (m["sd_base"] ** 2 / m["n_ok_base"]).fillna(0.0)
@@ -142,8 +161,9 @@ def _compare_summaries(base: pd.DataFrame, new: pd.DataFrame, atol: float) -> pd
     grew_bias = both & (m["d_abs_bias"] > m["tolerance"])
     grew_rmse = both & (m["d_rmse"] > m["tolerance"])
     lost = both & (m["n_ok_base"] > 0) & (m["n_ok_new"] == 0)
-    m["moved"] = both & ((m["d_abs_bias"].abs() > m["tolerance"])
-                         | (m["d_rmse"].abs() > m["tolerance"]))
+    m["moved"] = both & (
+        (m["d_abs_bias"].abs() > m["tolerance"]) | (m["d_rmse"].abs() > m["tolerance"])
+    )
     m["regressed"] = grew_bias | grew_rmse | lost
     names = ("|bias| grew", "RMSE grew", "no ok rows in NEW")
     m["reason"] = [
@@ -156,14 +176,24 @@ def _compare_summaries(base: pd.DataFrame, new: pd.DataFrame, atol: float) -> pd
 
 def _compare_cells(base: pd.DataFrame, new: pd.DataFrame, rtol: float) -> pd.DataFrame:
     cols = ["cell_id", *_CELL_IDENTITY, "status", "mi_estimate"]
-    m = base[cols].merge(new[cols], on="cell_id", how="outer", suffixes=("_base", "_new"),
-                         indicator=True, sort=False)
+    m = base[cols].merge(
+        new[cols], on="cell_id", how="outer", suffixes=("_base", "_new"), indicator=True, sort=False
+    )
     for col in _CELL_IDENTITY:
         m[col] = m.pop(f"{col}_base").combine_first(m.pop(f"{col}_new"))
     m = m.rename(columns={"mi_estimate_base": "estimate_base", "mi_estimate_new": "estimate_new"})
     m["side"] = _side(m["_merge"])
-    m = m[["cell_id", *_CELL_IDENTITY, "side", "status_base", "status_new", "estimate_base",
-           "estimate_new"]]
+    m = m[
+        [
+            "cell_id",
+            *_CELL_IDENTITY,
+            "side",
+            "status_base",
+            "status_new",
+            "estimate_base",
+            "estimate_new",
+        ]
+    ]
     b, n = m["estimate_base"].astype(float), m["estimate_new"].astype(float)
     diff, scale = (n - b).abs(), np.maximum(b.abs(), n.abs())
     m["rel_diff"] = (diff / scale).mask(scale == 0, 0.0)  # NaN when a side has no value
@@ -176,15 +206,19 @@ def _compare_cells(base: pd.DataFrame, new: pd.DataFrame, rtol: float) -> pd.Dat
     m["regressed"] = lost | changed
     m["reason"] = np.select(
         [lost, changed],
-        ["ok → " + m["status_new"].astype(str),
-         "deterministic value changed, rel. diff " + m["rel_diff"].map("{:.2e}".format)],
+        [
+            "ok → " + m["status_new"].astype(str),
+            "deterministic value changed, rel. diff " + m["rel_diff"].map("{:.2e}".format),
+        ],
         default="",
     )
     return m
 
 
 def compare_results(
-    base: pd.DataFrame, new: pd.DataFrame, atol: float = DEFAULT_ATOL,
+    base: pd.DataFrame,
+    new: pd.DataFrame,
+    atol: float = DEFAULT_ATOL,
     rtol: float = DEFAULT_RTOL,
 ) -> CompareResult:
     """Per-summary and per-cell differences between two results tables (rules: module doc).

@@ -85,8 +85,9 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
     styles = _styles_for(summary, styles)
     at_n = summary[summary["n"] == n]
     if at_n.empty:
-        raise ValueError(f"summary has no rows at n={n}; sample sizes present: "
-                         f"{sorted(summary['n'].unique())}")
+        raise ValueError(
+            f"summary has no rows at n={n}; sample sizes present: {sorted(summary['n'].unique())}"
+        )
     tasks, labels = _task_order(at_n), _labels(at_n)
     colour, means = (
         at_n.pivot(index="task_id", columns="label", values=v).reindex(index=tasks, columns=labels)
@@ -96,7 +97,11 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
     true = at_n.drop_duplicates("task_id").set_index("task_id")["mi_true"].reindex(tasks)
 
     fig, (ax_true, ax) = plt.subplots(
-        1, 2, sharey=True, width_ratios=[1, len(labels)], layout="constrained",
+        1,
+        2,
+        sharey=True,
+        width_ratios=[1, len(labels)],
+        layout="constrained",
         figsize=(4.0 + 0.95 * (len(labels) + 1), 1.8 + 0.34 * len(tasks)),
     )
     ax_true.imshow(np.zeros((len(tasks), 1)), cmap=ListedColormap(["#eeeeee"]), aspect="auto")
@@ -107,23 +112,32 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
 
     cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad="#bbbbbb")
     image = ax.imshow(
-        np.ma.masked_invalid(colour.to_numpy(dtype=float)), cmap=cmap, aspect="auto",
-        vmin=-HEATMAP_CLIP, vmax=HEATMAP_CLIP,
+        np.ma.masked_invalid(colour.to_numpy(dtype=float)),
+        cmap=cmap,
+        aspect="auto",
+        vmin=-HEATMAP_CLIP,
+        vmax=HEATMAP_CLIP,
     )
     for i in range(len(tasks)):
         for j in range(len(labels)):
             m, c = means.iat[i, j], colour.iat[i, j]
             text = "failed" if pd.isna(m) else f"{m:.2f}"
             dark = not pd.isna(c) and abs(c) > 0.6 * HEATMAP_CLIP
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if dark else "black")
-    ax.set_xticks(range(len(labels)), [styles[lb].display_name for lb in labels],
-                  rotation=45, ha="left")
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
+            )
+    ax.set_xticks(
+        range(len(labels)), [styles[lb].display_name for lb in labels], rotation=45, ha="left"
+    )
     for a in (ax_true, ax):
         a.xaxis.tick_top()
         a.tick_params(length=0)
-    fig.colorbar(image, ax=ax, shrink=0.8,
-                 label=f"log ratio ln(estimate / true), clipped to ±{HEATMAP_CLIP:g}")
+    fig.colorbar(
+        image,
+        ax=ax,
+        shrink=0.8,
+        label=f"log ratio ln(estimate / true), clipped to ±{HEATMAP_CLIP:g}",
+    )
     fig.suptitle(f"Mean estimate (nats) over seeds, n = {n}")
     return fig
 
@@ -144,8 +158,17 @@ def plot_estimate_vs_true(summary: pd.DataFrame, styles: Styles | None = None) -
     for i, label in enumerate(labels):
         s, st = at_n[at_n["label"] == label], styles[label]
         dodge = (i - (len(labels) - 1) / 2) * step
-        ax.errorbar(s["mi_true"] + dodge, s["mean"], yerr=s["sd"].fillna(0.0), fmt=st.marker,
-                    ms=4, capsize=2, alpha=0.85, color=st.color, label=st.display_name)
+        ax.errorbar(
+            s["mi_true"] + dodge,
+            s["mean"],
+            yerr=s["sd"].fillna(0.0),
+            fmt=st.marker,
+            ms=4,
+            capsize=2,
+            alpha=0.85,
+            color=st.color,
+            label=st.display_name,
+        )
     ax.plot([0, hi], [0, hi], color="black", lw=1, ls="--", label="true MI")
     ax.set_xlabel("true MI (nats)")
     ax.set_ylabel("mean estimate (nats), ±1 sd over seeds")
@@ -157,18 +180,31 @@ def plot_estimate_vs_true(summary: pd.DataFrame, styles: Styles | None = None) -
 def _panel_grid(count: int, ncols: int = 4, size: tuple[float, float] = (3.6, 2.8)):
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
-                             figsize=(size[0] * ncols, size[1] * nrows + 0.6))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        squeeze=False,
+        layout="constrained",
+        figsize=(size[0] * ncols, size[1] * nrows + 0.6),
+    )
     for a in axes.flat[count:]:
         a.set_visible(False)
     return fig, list(axes.flat[:count])
 
 
 def _style_legend(fig: Figure, styles: Styles, labels: list[str], extra: list[Line2D]) -> None:
-    handles = [Line2D([], [], color=styles[lb].color, marker=styles[lb].marker,
-                      label=styles[lb].display_name) for lb in labels]
-    fig.legend(handles=handles + extra, loc="outside lower center", fontsize="small",
-               ncols=min(len(handles) + len(extra), 5))
+    handles = [
+        Line2D(
+            [], [], color=styles[lb].color, marker=styles[lb].marker, label=styles[lb].display_name
+        )
+        for lb in labels
+    ]
+    fig.legend(
+        handles=handles + extra,
+        loc="outside lower center",
+        fontsize="small",
+        ncols=min(len(handles) + len(extra), 5),
+    )
 
 
 def plot_bias_sd_vs_n(summary: pd.DataFrame, styles: Styles | None = None) -> Figure:
@@ -182,18 +218,22 @@ def plot_bias_sd_vs_n(summary: pd.DataFrame, styles: Styles | None = None) -> Fi
         for label in labels:
             s, st = t[t["label"] == label].sort_values("n"), styles[label]
             ax.plot(s["n"], s["bias"], color=st.color, marker=st.marker, ms=3)
-            ax.plot(s["n"], s["sd"], color=st.color, marker=st.marker, ms=3, ls="--",
-                    alpha=0.8)
+            ax.plot(s["n"], s["sd"], color=st.color, marker=st.marker, ms=3, ls="--", alpha=0.8)
         ax.axhline(0.0, color="black", lw=0.8)
         ax.set_xscale("log")
         ax.set_title(f"{task}\ntrue MI {t['mi_true'].iloc[0]:.3f}", fontsize=8)
         ax.set_xlabel("n (samples)", fontsize=8)
         ax.set_ylabel("nats", fontsize=8)
         ax.tick_params(labelsize=7)
-    _style_legend(fig, styles, labels, [
-        Line2D([], [], color="grey", label="bias = mean − true"),
-        Line2D([], [], color="grey", ls="--", label="sd over seeds"),
-    ])
+    _style_legend(
+        fig,
+        styles,
+        labels,
+        [
+            Line2D([], [], color="grey", label="bias = mean − true"),
+            Line2D([], [], color="grey", ls="--", label="sd over seeds"),
+        ],
+    )
     return fig
 
 
@@ -213,8 +253,7 @@ def plot_throughput(summary: pd.DataFrame, styles: Styles | None = None) -> Figu
         per_n = summary.groupby(["label", "n"])[column].median().dropna().reset_index()
         for label, s in per_n.groupby("label"):
             st = styles[label]
-            ax.plot(s["n"], s[column], color=st.color, marker=st.marker,
-                    label=st.display_name)
+            ax.plot(s["n"], s[column], color=st.color, marker=st.marker, label=st.display_name)
         if per_n.empty:
             ax.text(0.5, 0.5, empty_note, ha="center", va="center", transform=ax.transAxes)
         else:
@@ -227,8 +266,9 @@ def plot_throughput(summary: pd.DataFrame, styles: Styles | None = None) -> Figu
     return fig
 
 
-def plot_traces(results: pd.DataFrame, traces: pd.DataFrame,
-                styles: Styles | None = None) -> Figure | None:
+def plot_traces(
+    results: pd.DataFrame, traces: pd.DataFrame, styles: Styles | None = None
+) -> Figure | None:
     """Training traces of neural estimators: one panel per task, at its largest traced n.
 
     Each traced cell (one seed) is a pair of lines in its label's colour: test value (solid)
@@ -264,11 +304,16 @@ def plot_traces(results: pd.DataFrame, traces: pd.DataFrame,
         ax.set_xlabel("training step", fontsize=8)
         ax.set_ylabel("MI estimate (nats)", fontsize=8)
         ax.tick_params(labelsize=7)
-    _style_legend(fig, styles, labels, [
-        Line2D([], [], color="grey", label="test"),
-        Line2D([], [], color="grey", ls=":", label="train"),
-        Line2D([], [], color="black", ls="--", label="true MI"),
-    ])
+    _style_legend(
+        fig,
+        styles,
+        labels,
+        [
+            Line2D([], [], color="grey", label="test"),
+            Line2D([], [], color="grey", ls=":", label="train"),
+            Line2D([], [], color="black", ls="--", label="true MI"),
+        ],
+    )
     return fig
 
 
@@ -280,8 +325,12 @@ class FigureSet:
     notes: list[str] = field(default_factory=list)
 
 
-def plot_run(results: pd.DataFrame, traces: pd.DataFrame, out_dir: str | Path,
-             formats: Sequence[str] = FORMATS) -> FigureSet:
+def plot_run(
+    results: pd.DataFrame,
+    traces: pd.DataFrame,
+    out_dir: str | Path,
+    formats: Sequence[str] = FORMATS,
+) -> FigureSet:
     """Draw every figure of a run into ``out_dir`` (created if missing).
 
     Files (each in every format): ``heatmap_n<n>`` (one per sample size of the run),
@@ -308,14 +357,14 @@ def plot_run(results: pd.DataFrame, traces: pd.DataFrame, out_dir: str | Path,
     styles = estimator_styles(summary["label"])
     done = FigureSet()
     for n in sorted(summary["n"].unique()):
-        done.written += save_figure(plot_heatmap(summary, n, styles), out / f"heatmap_n{n}",
-                                    formats)
-    done.written += save_figure(plot_estimate_vs_true(summary, styles),
-                                out / "estimate_vs_true", formats)
-    done.written += save_figure(plot_bias_sd_vs_n(summary, styles), out / "bias_sd_vs_n",
-                                formats)
-    done.written += save_figure(plot_throughput(summary, styles), out / "throughput_vs_n",
-                                formats)
+        done.written += save_figure(
+            plot_heatmap(summary, n, styles), out / f"heatmap_n{n}", formats
+        )
+    done.written += save_figure(
+        plot_estimate_vs_true(summary, styles), out / "estimate_vs_true", formats
+    )
+    done.written += save_figure(plot_bias_sd_vs_n(summary, styles), out / "bias_sd_vs_n", formats)
+    done.written += save_figure(plot_throughput(summary, styles), out / "throughput_vs_n", formats)
     fig = plot_traces(results, traces, styles)
     if fig is None:
         done.notes.append("no training traces in this run: training_traces figure skipped")

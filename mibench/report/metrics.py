@@ -154,8 +154,12 @@ def samples_to_factor(summary: pd.DataFrame, factor: float = 1.5) -> pd.DataFram
                 break
             n_within = int(n)
         rows.append(
-            {"task_id": task_id, "label": label, "mi_true": float(g["mi_true"].iloc[0]),
-             "n_within": n_within}
+            {
+                "task_id": task_id,
+                "label": label,
+                "mi_true": float(g["mi_true"].iloc[0]),
+                "n_within": n_within,
+            }
         )
     out = pd.DataFrame(rows, columns=["task_id", "label", "mi_true", "n_within"])
     out["n_within"] = out["n_within"].astype("Int64")

@@ -13,8 +13,15 @@ from mibench.registry import parse_spec
 #: The field's standard spelling of estimator names (DESIGN.md, Conventions).
 STANDARD_NAMES = {
     "ksg": "KSG",
+    "ksg2": "KSG-2",
+    "kl": "Kozachenko–Leonenko",
+    "lnc": "LNC",
+    "histogram": "histogram",
+    "gaussian": "Gaussian",
+    "gaussian-copula": "Gaussian copula",
     "dv": "DV",
     "mine": "MINE",
+    "mine-f": "MINE-f",
     "nwj": "NWJ",
     "infonce": "InfoNCE",
     "jsd": "JSD",

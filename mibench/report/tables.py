@@ -84,8 +84,7 @@ def _write_text_tables(
     written = []
     for suffix, fmt, missing in ((".md", "github", "—"), (".tex", "latex_booktabs", "--")):
         path = stem.with_name(stem.name + suffix)
-        text = tabulate(cells, headers=headers, tablefmt=fmt, floatfmt=floatfmt,
-                        missingval=missing)
+        text = tabulate(cells, headers=headers, tablefmt=fmt, floatfmt=floatfmt, missingval=missing)
         path.write_text(text + "\n", encoding="utf-8")
         written.append(path)
     return written
@@ -131,8 +130,7 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
     summary.to_csv(out / "summary.csv", index=False)
     headers, formats = (list(v) for v in zip(*SUMMARY_DISPLAY.values(), strict=True))
     written = [out / "summary.csv"]
-    written += _write_text_tables(summary[list(SUMMARY_DISPLAY)], out / "summary", headers,
-                                  formats)
+    written += _write_text_tables(summary[list(SUMMARY_DISPLAY)], out / "summary", headers, formats)
     wide = samples_to_factor_table(summary, factor)
     stem = f"samples_to_factor_{factor:g}"
     wide.to_csv(out / f"{stem}.csv", index=False)

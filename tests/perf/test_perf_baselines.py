@@ -17,8 +17,9 @@ import time
 
 import numpy as np
 import pytest
-from mibench.baselines import KSG
 from sklearn.feature_selection import mutual_info_regression
+
+from mibench.baselines import KSG
 
 
 def gaussian_pair(n: int, dim: int = 1, rho: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
