@@ -19,7 +19,13 @@ from mibench.estimate import Estimate
 
 from .base import BaselineEstimator, check_choice, check_int, check_real
 from .neighbors import BACKENDS, choose_backend, resolve_device
-from .preprocess import STANDARDIZATIONS, Prepared, prepare
+from .preprocess import (
+    STANDARDIZATIONS,
+    Prepared,
+    check_duplicate_points,
+    prepare,
+    without_constant_columns,
+)
 
 
 class NeighbourEstimator(BaselineEstimator):
@@ -114,6 +120,9 @@ class NeighbourEstimator(BaselineEstimator):
                 message=f"{' and '.join(constant)} constant: I(X; Y) = 0",
                 extras={"k": self._ks()[0], **conventions},
             )
+        if self.jitter == 0:
+            check_duplicate_points(prepared, min(self._ks()), type(self).__name__)
+        prepared = without_constant_columns(prepared)
         result = self._estimate_prepared(prepared, backend, conventions)
         if backend == "brute":
             result.device = conventions["device"]

@@ -8,7 +8,7 @@ KSG towards large errors. Every choice made here is recorded in the estimate's `
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.stats import rankdata
@@ -146,3 +146,37 @@ def prepare(
             )
         blocks[name] = add_jitter(a, jitter, rng)
     return Prepared(blocks["x"], blocks["y"], constant, ties)
+
+
+def without_constant_columns(prepared: Prepared) -> Prepared:
+    """Drop constant columns: I((X, c); Y) = I(X; Y), and a constant column would make a
+    block's differential entropy −∞ for the estimators that use it (Kozachenko–Leonenko, LNC).
+    For KSG under the max or Euclidean norm dropping them changes no distance."""
+    return replace(
+        prepared,
+        x=np.delete(prepared.x, prepared.constant["x"], axis=1),
+        y=np.delete(prepared.y, prepared.constant["y"], axis=1),
+    )
+
+
+def check_duplicate_points(prepared: Prepared, k: int, estimator: str) -> None:
+    """Refuse samples whose k-th joint neighbour distance is 0.
+
+    A point with k or more identical copies in the joint (x, y) space has a k-th neighbour at
+    distance 0, where the kNN density estimates behind KSG, Kozachenko–Leonenko and LNC are
+    undefined: the estimate diverges instead of being merely biased.
+
+    Raises:
+        ValueError: naming ``jitter`` and ``k`` when such points exist.
+    """
+    if not any(prepared.ties.values()):
+        return
+    _, counts = np.unique(np.hstack([prepared.x, prepared.y]), axis=0, return_counts=True)
+    bad = int(counts[counts > k].sum())
+    if bad:
+        raise ValueError(
+            f"{bad} of {counts.sum()} samples lie in groups of more than k={k} identical (x, y) "
+            f"points, so their k-th-neighbour distance is 0 and {estimator} is undefined "
+            "(it diverges); set jitter > 0 (e.g. jitter=1e-10) to break ties with seeded, "
+            "scale-relative noise, or use a discrete estimator such as histogram"
+        )

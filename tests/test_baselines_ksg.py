@@ -216,10 +216,32 @@ def test_rounded_data_with_jitter_is_near_the_plugin_discrete_mi():
         assert est.extras["ties"]["x"] > 19_000 and est.extras["jitter"] == 1e-10
 
 
-def test_rounded_data_without_jitter_warns():
+def test_rounded_data_without_jitter_warns_then_refuses():
     x, y = gaussian_pair(0.5, 2000, seed=1)
     with pytest.warns(RuntimeWarning, match="tied values.*jitter"):
-        KSG().estimate(np.round(x), np.round(y))
+        with pytest.raises(ValueError, match="k=3 identical.*set jitter > 0"):
+            KSG().estimate(np.round(x), np.round(y))
+
+
+@pytest.mark.parametrize("cls", [KSG, KSG2, LNC, KLMI])
+def test_a_few_ties_still_give_a_value_but_duplicated_points_are_refused(cls):
+    x, y = gaussian_pair(0.7, 1000, seed=3)
+    x[:2] = x[2]  # three tied x values (fewer than k + 1): biased a little, still estimable
+    with pytest.warns(RuntimeWarning, match="tied values"):
+        assert np.isfinite(cls().estimate(x, y).value)
+    dup = np.repeat(np.c_[x, y][:100], 10, axis=0)  # every point has 9 identical copies
+    with pytest.raises(ValueError, match="identical"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cls().estimate(dup[:, :1], dup[:, 1:])
+
+
+@pytest.mark.parametrize("cls", [KSG, KSG2, LNC, KLMI])
+def test_constant_column_next_to_informative_ones_is_dropped(cls):
+    x, y = gaussian_pair(0.7, 1000, seed=5)
+    base = cls().estimate(x, y).value
+    with pytest.warns(RuntimeWarning, match="constant"):
+        padded = cls().estimate(np.c_[x, np.full(len(x), 3.0)], y).value
+    assert padded == pytest.approx(base, abs=1e-12)
 
 
 def test_jitter_is_seeded_and_scale_relative():
