@@ -29,9 +29,12 @@ def select_columns(data: pd.DataFrame, columns: str | list[str], argument: str) 
         argument: the name of the argument being resolved (``x`` or ``y``), for messages.
 
     Raises:
-        ValueError: naming the column when it is unknown, not numeric, or has missing values.
+        ValueError: naming the column when it is unknown, not numeric, or has missing values,
+            or when the table has no rows.
     """
     names = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else list(columns)
+    if data.empty:
+        raise ValueError(f"{argument}: the table has no data rows (columns {list(data.columns)})")
     if not names or any(not str(c) for c in names):
         raise ValueError(f"{argument} must name at least one column, got {columns!r}")
     for col in names:

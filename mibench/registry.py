@@ -93,8 +93,6 @@ def _parse_value(text: str) -> Any:
         lowered = text.lower()
         if lowered in ("true", "false"):
             return lowered == "true"
-        if lowered in ("none", "null"):
-            return None
         return text
 
 
@@ -121,7 +119,8 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     """Split an estimator spec ``name[param=value,...]`` into its name and hyperparameters.
 
     Values are read as Python literals where possible (``k=3``, ``lr=1e-3``,
-    ``hidden=(64, 64)``), else kept as strings (``device=cuda``).
+    ``hidden=(64, 64)``, ``seed=None``), ``true``/``false`` as booleans, and anything else as
+    a string (``device=cuda``, ``standardize=none``).
 
     Raises:
         ValueError: when ``spec`` is not of that form.

@@ -119,6 +119,7 @@ def test_cli_estimate_matches_python_api(csv):
         ),
         (None, ["--y", "name"], "column 'name' is not numeric"),
         (None, ["--y", "nope"], "unknown column 'nope'"),
+        (lambda df: df.iloc[:0], ["--y", "b"], "the table has no data rows"),
     ],
 )
 def test_cli_estimate_bad_columns(tmp_path, csv, edit, args, needle):

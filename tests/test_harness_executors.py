@@ -92,3 +92,24 @@ def test_killed_worker_loses_nothing(tmp_path):
         df = store.results()
     assert (second.skipped, second.run) == (first.run, first.lost)
     assert len(df) == 8 and df["cell_id"].is_unique and (df["status"] == "ok").all()
+
+
+def test_interrupted_pool_run_stops_promptly_and_resumes(tmp_path):
+    import time
+
+    grid = _grid(["test-sleep[seconds=2]"], seeds=range(4))
+    calls = []
+
+    def interrupt(row):
+        calls.append(row)
+        raise KeyboardInterrupt
+
+    with ResultStore(tmp_path / "i.sqlite") as store:
+        start = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            with make_executor(workers=2) as pool:
+                run_grid(grid, store, executor=pool, progress=False, on_row=interrupt)
+        assert time.perf_counter() - start < 8  # not waiting for the 6 other 2-second cells
+        assert len(store.results()) == 1
+        resumed = run_grid(grid, store, progress=False)
+    assert (resumed.skipped, resumed.run) == (1, 7)

@@ -124,3 +124,11 @@ def test_run_cell_is_reproducible_and_standardizes():
 
 def test_quick_suite_shape():
     assert len(list_tasks("quick")) == 8
+
+
+def test_spec_values_parse_as_literals_booleans_or_strings():
+    from mibench.registry import parse_spec
+
+    name, params = parse_spec("ksg[k=5,standardize=none,clip=true,seed=None,hidden=(8, 8)]")
+    assert name == "ksg"
+    assert params == {"k": 5, "standardize": "none", "clip": True, "seed": None, "hidden": (8, 8)}

@@ -244,3 +244,14 @@ def test_registered_names_params_and_defaults():
     assert mine.set_params(lr=0.01).lr == 0.01
     with pytest.raises(ValueError, match="rejected"):
         get_estimator("dv[rate=0.1]")
+
+
+def test_a_critic_that_fails_to_train_is_reported_as_diverged():
+    from mibench.registry import get_estimator
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2000, 2))
+    y = 0.9 * x + np.sqrt(1 - 0.81) * rng.standard_normal((2000, 2))
+    result = get_estimator("mine[lr=10.0,max_steps=300,seed=0]").estimate(x, y)
+    assert result.status == "diverged" and np.isnan(result.value)
+    assert "diverged" in result.message

@@ -77,7 +77,13 @@ def make_executor(
         pool = pool_cls(max_workers=workers)
         try:
             yield pool
-        finally:
-            pool.shutdown(cancel_futures=True)
+        except BaseException:
+            # Interrupted (Ctrl-C, an error in the driver): stop at once. Running cells are
+            # lost, never half-written: only the driver writes, one transaction per cell.
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         yield None

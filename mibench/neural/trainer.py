@@ -37,7 +37,9 @@ is the mean readout of the last ``eval_every`` steps.
 
 **Divergence.** A non-finite training objective or readout (or held-out estimate) stops that
 member with status ``diverged`` and the first step at which it happened; other members of an
-ensemble go on. Nothing raises for it, and no NaN is returned with status ``ok``.
+ensemble go on. A fit whose best held-out estimate is below :data:`DIVERGENCE_FLOOR`
+(−1 nat; MI is non-negative) is also reported as ``diverged``. Nothing raises for it, and no
+NaN is returned with status ``ok``.
 """
 
 from __future__ import annotations
@@ -339,6 +341,11 @@ class _BatchedModel:
         return {name: v.cpu().numpy() for name, v in values.items()}
 
 
+#: A best held-out estimate below this (nats) marks a fit as diverged: MI is non-negative, and
+#: a bound evaluated on held-out data falls this far below 0 only when the critic failed.
+DIVERGENCE_FLOOR = -1.0
+
+
 def _diverged(step: int, seconds: float, **kwargs: Any) -> Estimate:
     return Estimate.failed(
         Status.DIVERGED,
@@ -533,6 +540,19 @@ def _fit_fixed(
         kwargs = dict(device=str(shared.device), trace=run.trace, extras=extras)
         if run.stop_reason == "diverged":
             results.append(_diverged(run.stop_step, seconds, **kwargs))
+            continue
+        if run.best < DIVERGENCE_FLOOR:
+            results.append(
+                Estimate.failed(
+                    Status.DIVERGED,
+                    f"training diverged: the best held-out estimate is {run.best:.4g} nats, "
+                    f"below {DIVERGENCE_FLOOR:g}; MI is non-negative, so the critic did not "
+                    "train (try a smaller lr)",
+                    fit_seconds=seconds,
+                    steps=run.stop_step,
+                    **kwargs,
+                )
+            )
             continue
         extras.update(run.best_extras, best_step=run.best_step)
         results.append(
