@@ -251,7 +251,21 @@ class NWJ(MINEf):
     name: ClassVar[str] = "nwj"
 
 
-class JSD(NeuralEstimator):
+class _JSDTrained(NeuralEstimator):
+    """Base of the estimators whose critic trains on the Jensen–Shannon objective (Hjelm et
+    al. 2019) and whose MI readout is another bound; the raw JSD value goes to
+    ``extras["jsd"]``."""
+
+    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {"jsd": obj.jsd_bound}
+
+    @classmethod
+    def train_objective(
+        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
+    ) -> tuple[Tensor, Any]:
+        return obj.jsd_bound(t_joint, t_marginal), state
+
+
+class JSD(_JSDTrained):
     """Critic trained with the Jensen–Shannon objective, MI read out through NWJ.
 
     Deep InfoMax training (Hjelm et al. 2019) makes T ≈ log r; the reported MI is the NWJ
@@ -266,7 +280,6 @@ class JSD(NeuralEstimator):
 
     name: ClassVar[str] = "jsd"
     objective_params: ClassVar[tuple[str, ...]] = ("shift",)
-    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {"jsd": obj.jsd_bound}
 
     def __init__(self, *, shift: float = _D["jsd"]["shift"], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -279,14 +292,8 @@ class JSD(NeuralEstimator):
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
         return obj.nwj_bound(t_joint, t_marginal, shift=hp["shift"])
 
-    @classmethod
-    def train_objective(
-        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
-    ) -> tuple[Tensor, Any]:
-        return obj.jsd_bound(t_joint, t_marginal), state
 
-
-class SMILE(NeuralEstimator):
+class SMILE(_JSDTrained):
     """SMILE(τ): JSD-trained critic read out with a clipped DV bound (Song & Ermon 2020).
 
     ``tau=math.inf`` is DV on a JSD-trained critic. The raw JSD objective is kept in
@@ -299,7 +306,6 @@ class SMILE(NeuralEstimator):
 
     name: ClassVar[str] = "smile"
     objective_params: ClassVar[tuple[str, ...]] = ("tau",)
-    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {"jsd": obj.jsd_bound}
 
     def __init__(self, *, tau: float = _D["smile"]["tau"], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -311,12 +317,6 @@ class SMILE(NeuralEstimator):
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
         return obj.smile_bound(t_joint, t_marginal, tau=hp["tau"])
-
-    @classmethod
-    def train_objective(
-        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
-    ) -> tuple[Tensor, Any]:
-        return obj.jsd_bound(t_joint, t_marginal), state
 
 
 class InfoNCE(NeuralEstimator):
