@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,7 @@ def _execute(
     except Exception as exc:  # noqa: BLE001 - one failing cell never stops a grid
         tb = traceback.extract_tb(exc.__traceback__)[-1]
         result = Estimate.failed(
-            Status.ERROR, f"{type(exc).__name__}: {exc} (at {tb.filename}:{tb.lineno})"
+            Status.ERROR, f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno})"
         )
     messages = [result.message] if result.message else []
     messages += sorted({f"{w.category.__name__}: {w.message}" for w in caught})
