@@ -87,6 +87,8 @@ def test_run_rejects_unknown_task_and_estimator(tmp_path):
     assert r.exit_code == 2 and "unknown task id 'no-such-task'" in r.output
     r = CliRunner().invoke(main, ["run", "--estimators", "nope", "--run-dir", str(tmp_path)])
     assert r.exit_code == 2 and "unknown estimator 'nope'" in r.output
+    r = CliRunner().invoke(main, ["run", "--device", "tpu", "--run-dir", str(tmp_path)])
+    assert r.exit_code == 2 and "device" in r.output and "tpu" in r.output
 
 
 def test_list_commands():

@@ -35,8 +35,8 @@ class Grid:
             spec sets one (``cpu``, ``cuda``, ``auto``).
 
     Raises:
-        ValueError: for an empty axis, an unknown estimator, a bad hyperparameter,
-            or a non-positive n.
+        ValueError: for an empty axis, an unknown estimator, a bad hyperparameter, a
+            non-positive n, or a ``device`` that is unknown or absent (``cuda`` without CUDA).
     """
 
     tasks: list[Task]
@@ -60,6 +60,10 @@ class Grid:
         for n in self.ns:
             if int(n) < 1:
                 raise ValueError(f"sample sizes must be positive, got n={n}")
+        if self.device is not None:
+            from mibench.neural.trainer import resolve_device
+
+            resolve_device(self.device)  # refuse an unknown or absent device before any cell
         self._configs = []
         for spec in self.estimators:
             name, spec_params = parse_spec(spec)
