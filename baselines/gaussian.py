@@ -24,7 +24,7 @@ from scipy.stats import rankdata
 from mibench.estimate import Estimate
 
 from .base import BaselineEstimator
-from .preprocess import constant_columns
+from .preprocess import constant_columns, dependent_columns, unit_scaled
 
 
 def normal_scores(a: np.ndarray) -> np.ndarray:
@@ -58,7 +58,8 @@ def gaussian_mi(x: np.ndarray, y: np.ndarray) -> float:
         ValueError: naming x, y or the joint sample when a correlation matrix is singular.
     """
     dim_x = x.shape[1]
-    corr = np.atleast_2d(np.corrcoef(np.hstack([x, y]), rowvar=False))
+    # Exact power-of-two scaling first: data at 1e±200 would overflow or underflow otherwise.
+    corr = np.atleast_2d(np.corrcoef(unit_scaled(np.hstack([x, y])), rowvar=False))
     return 0.5 * (
         _logdet(corr[:dim_x, :dim_x], "x")
         + _logdet(corr[dim_x:, dim_x:], "y")
@@ -70,19 +71,21 @@ class GaussianMI(BaselineEstimator):
     """Gaussian baseline: ½ (ln det Σ̂_X + ln det Σ̂_Y − ln det Σ̂) in nats, Σ̂ the sample
     covariance (see the module docstring); exact only for Gaussian data.
 
-    Input: ``x: (n, dim_x)``, ``y: (n, dim_y)``, n > dim_x + dim_y. Constant columns are dropped
-    with a warning (they carry no information); a block with only constant columns gives 0.
+    Input: ``x: (n, dim_x)``, ``y: (n, dim_y)``, n > dim_x + dim_y. Constant columns, and
+    columns that are linear combinations of the other columns of their block (after the
+    per-column map of the copula version), are dropped with a warning: neither changes the MI
+    (a one-to-one map of the block); a block with only constant columns gives 0.
 
     Args:
         error_bar: ``None``, ``"subsampling"`` or ``"bootstrap"`` (fills ``Estimate.stderr``).
         seed: seed of the error bar's random partitions or resamples; None (default) uses 0.
 
     Raises:
-        ValueError: for bad input, or a singular correlation matrix (collinear columns; for
-            x and y linearly dependent the MI is infinite).
+        ValueError: for bad input, or a singular joint correlation matrix (x and y linearly
+            dependent, where the Gaussian MI is infinite, or fewer samples than columns).
 
     Warns:
-        RuntimeWarning: for constant columns.
+        RuntimeWarning: for constant and for linearly dependent columns.
     """
 
     name: ClassVar[str] = "gaussian"
@@ -99,21 +102,28 @@ class GaussianMI(BaselineEstimator):
 
     def _point(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         blocks = {}
-        dropped = {}
+        dropped: dict[str, dict[str, list[int]]] = {"constant": {}, "dependent": {}}
         for name, a in (("x", x), ("y", y)):
-            dropped[name] = constant_columns(a)
-            if dropped[name]:
-                warnings.warn(
-                    f"{name} has constant column(s) {dropped[name]}: dropped, they carry no "
-                    "information",
-                    RuntimeWarning,
-                    stacklevel=4,
-                )
-            keep = np.setdiff1d(np.arange(a.shape[1]), dropped[name])
-            blocks[name] = self._transform(a[:, keep])
+            constant = constant_columns(a)
+            kept = np.setdiff1d(np.arange(a.shape[1]), constant)
+            a = self._transform(a[:, kept])
+            dependent = [int(kept[c]) for c in dependent_columns(a, [])]
+            dropped["constant"][name], dropped["dependent"][name] = constant, dependent
+            for cols, why in (
+                (constant, "constant"),
+                (dependent, "linear combinations of the other columns"),
+            ):
+                if cols:
+                    warnings.warn(
+                        f"{name} has column(s) {cols} that are {why}: dropped, the MI is unchanged",
+                        RuntimeWarning,
+                        stacklevel=4,
+                    )
+            blocks[name] = a[:, np.isin(kept, dependent, invert=True)]
         extras: dict[str, Any] = {
             "estimator": type(self).__name__,
-            "dropped_constant_columns": dropped,
+            "dropped_constant_columns": dropped["constant"],
+            "dropped_dependent_columns": dropped["dependent"],
             "units": "nats",
             "reference": "Gaussian MI, ½(ln det Σ_XX + ln det Σ_YY − ln det Σ)",
         }

@@ -95,7 +95,7 @@ class KLMI(NeighbourEstimator):
 
     Input: ``x: (n, dim_x)``, ``y: (n, dim_y)``, n > k. ``extras`` records ``k``, ``norm``, the
     three entropies (``h_x``, ``h_y``, ``h_xy``), ``standardize``, ``jitter``, ``backend``,
-    ``device``, ties and constant columns.
+    ``device``, ties, and the constant and linearly dependent columns dropped.
 
     Args:
         k: number of neighbours.

@@ -24,7 +24,7 @@ from .preprocess import (
     Prepared,
     check_duplicate_points,
     prepare,
-    without_constant_columns,
+    without_redundant_columns,
 )
 
 
@@ -109,6 +109,7 @@ class NeighbourEstimator(BaselineEstimator):
             "backend": backend,
             "device": str(resolve_device(self.device)) if backend == "brute" else "cpu",
             "constant_columns": prepared.constant,
+            "dependent_columns": prepared.dependent,
             "ties": prepared.ties,
             "units": "nats",
         }
@@ -122,7 +123,7 @@ class NeighbourEstimator(BaselineEstimator):
             )
         if self.jitter == 0:
             check_duplicate_points(prepared, min(self._ks()), type(self).__name__)
-        prepared = without_constant_columns(prepared)
+        prepared = without_redundant_columns(prepared)
         result = self._estimate_prepared(prepared, backend, conventions)
         if backend == "brute":
             result.device = conventions["device"]

@@ -56,7 +56,7 @@ class KSG(NeighbourEstimator):
     Input: ``x: (n, dim_x)``, ``y: (n, dim_y)`` (1-D arrays are one column), any dimensions,
     n > k. The value is the KSG-1 estimate for the first k; ``extras`` records every convention
     (``variant``, ``k``, ``per_k``, ``norm``, ``counting``, ``standardize``, ``jitter``, ``clip``,
-    ``backend``, ``device``, ties and constant columns).
+    ``backend``, ``device``, ties, and the constant and linearly dependent columns dropped).
 
     Args:
         k: number of neighbours, or a sequence of them computed from one neighbour search (the
@@ -84,7 +84,8 @@ class KSG(NeighbourEstimator):
 
     Warns:
         RuntimeWarning: for constant columns (a constant X or Y gives exactly 0, as the KSG-1
-            formula does) and for tied values when ``jitter`` is 0.
+            formula does), for linearly dependent columns (dropped: the MI is unchanged) and
+            for tied values when ``jitter`` is 0.
     """
 
     name: ClassVar[str] = "ksg"

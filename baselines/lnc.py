@@ -122,7 +122,8 @@ class LNC(NeighbourEstimator):
     correction compares box volumes). ``extras`` records ``k``, ``alpha`` (the threshold used),
     ``alpha_rule``, ``ksg2_value``,
     ``correction`` (mean correction, nats), ``corrected_fraction``, ``standardize``,
-    ``jitter``, ``backend``, ``device``, ties and constant columns.
+    ``jitter``, ``backend``, ``device``, ties, and the constant and linearly dependent columns
+    dropped.
 
     Args:
         k: number of neighbours.

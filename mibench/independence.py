@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,7 @@ def permutation_test(
         permutations: number of shuffles (>= 1).
         seed: seed of the shuffles.
         statistic: the estimate on the unshuffled data, when already computed (nats).
+            Warnings are given by the estimate on the unshuffled data only.
 
     Returns:
         A :class:`PermutationTest`.
@@ -59,7 +61,13 @@ def permutation_test(
         statistic = _value(estimator, x, y)
     rng = np.random.default_rng(seed)
     y = np.asarray(y)
-    null = np.array([_value(estimator, x, y[rng.permutation(len(y))]) for _ in range(permutations)])
+    with warnings.catch_warnings():
+        # Shuffling rows keeps each column's values, so a warning about the data (constant
+        # columns, ties) was given for the unshuffled estimate; it is not repeated per shuffle.
+        warnings.simplefilter("ignore")
+        null = np.array(
+            [_value(estimator, x, y[rng.permutation(len(y))]) for _ in range(permutations)]
+        )
     p_value = (1 + int(np.sum(null >= statistic))) / (1 + permutations)
     return PermutationTest(statistic=float(statistic), null=null, p_value=p_value)
 

@@ -123,7 +123,7 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     a string (``device=cuda``, ``standardize=none``).
 
     Raises:
-        ValueError: when ``spec`` is not of that form.
+        ValueError: when ``spec`` is not of that form, or sets a parameter twice.
     """
     match = _SPEC_RE.match(spec)
     if not match:
@@ -136,8 +136,10 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
                 raise ValueError(
                     f"estimator spec {spec!r}: each parameter must be 'param=value', got {part!r}"
                 )
-            key, value = part.split("=", 1)
-            params[key.strip()] = _parse_value(value)
+            key, value = (t.strip() for t in part.split("=", 1))
+            if key in params:
+                raise ValueError(f"estimator spec {spec!r} sets {key!r} twice")
+            params[key] = _parse_value(value)
     return name, params
 
 

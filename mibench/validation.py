@@ -6,16 +6,23 @@ import numpy as np
 
 
 def as_2d(a: object, name: str) -> np.ndarray:
-    """Return ``a`` as a float64 array of shape ``(n, d)``.
+    """Return ``a`` as a writable float64 array of shape ``(n, d)``.
 
-    A 1-D array of length n is taken as one column, shape ``(n, 1)``.
+    A 1-D array of length n is taken as one column, shape ``(n, 1)``. Read-only input (e.g.
+    the values of a pandas DataFrame) is copied, never modified.
 
     Raises:
-        ValueError: when ``a`` is empty, has more than 2 dimensions, is not numeric, or
-            holds NaN or inf; the message names ``name`` and the value seen.
+        ValueError: when ``a`` is empty, has more than 2 dimensions, is not real-valued
+            (complex numbers included), or holds NaN or inf; the message names ``name`` and
+            the value seen.
     """
+    if np.iscomplexobj(a):
+        raise ValueError(
+            f"{name} must be real-valued, got complex numbers (dtype "
+            f"{np.asarray(a).dtype}); pass the real and imaginary parts as separate columns"
+        )
     try:
-        arr = np.asarray(a, dtype=np.float64)
+        arr = np.require(np.asarray(a, dtype=np.float64), requirements="W")
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be a numeric array, got {type(a).__name__}: {exc}") from exc
     if arr.ndim == 1:

@@ -72,3 +72,44 @@ def test_bad_input_names_the_argument(name):
         est.estimate(good, good[:-1])
     with pytest.raises(ValueError, match="y must not be empty"):
         est.estimate(good, np.empty((50, 0)))
+
+
+def _correlated_pair(n=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2))
+    y = 0.6 * x[:, :1] + 0.5 * x[:, 1:] + 0.6 * rng.standard_normal((n, 1))
+    return x, y
+
+
+@pytest.mark.parametrize("name", ["ksg", "ksg2", "kl", "lnc", "gaussian", "gaussian-copula"])
+def test_linearly_dependent_columns_are_dropped_with_a_warning(name):
+    # I((X1, X2, 2 X1 − X2); Y) = I((X1, X2); Y): the third column is a function of the others.
+    # Before, KL and LNC gave a wrong value here without a word (its entropy is −∞).
+    x, y = _correlated_pair()
+    est = get_estimator(name)
+    # A repeated column, scaled: the estimate is that of the single column.
+    with pytest.warns(RuntimeWarning, match="linear combinations"):
+        repeated = est.estimate(np.column_stack([x[:, 0], -3 * x[:, 0]]), y)
+    assert repeated.value == pytest.approx(est.estimate(x[:, 0], y).value, abs=1e-9)
+    if name == "gaussian-copula":
+        return  # its normal scores of 2 X1 − X2 are no linear combination of X1's and X2's
+    extended = np.column_stack([x, 2 * x[:, 0] - x[:, 1]])
+    with pytest.warns(RuntimeWarning, match=r"column\(s\) \[2\].*linear combinations"):
+        result = est.estimate(extended, y)
+    assert result.value == pytest.approx(est.estimate(x, y).value, abs=1e-9)
+    key = (
+        "dependent_columns" if name in ("ksg", "ksg2", "kl", "lnc") else "dropped_dependent_columns"
+    )
+    assert result.extras[key] == {"x": [2], "y": []}
+
+
+@pytest.mark.parametrize("name", ["ksg", "ksg2", "kl", "lnc", "gaussian", "gaussian-copula"])
+@pytest.mark.parametrize("scale", [1e300, 1e-200])
+def test_extreme_scales_give_the_unscaled_estimate(name, scale):
+    # z-scores and correlations are scale free; before, 1e300 overflowed (KSG answered 0,
+    # "constant") and 1e±200 broke the Gaussian baseline's correlation matrix.
+    x, y = _correlated_pair()
+    est = get_estimator(name)
+    assert est.estimate(x * scale, y * scale).value == pytest.approx(
+        est.estimate(x, y).value, abs=1e-9
+    )

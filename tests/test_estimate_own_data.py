@@ -79,6 +79,16 @@ def test_permutation_test_is_uniformish_under_independence():
         permutation_test(get_estimator("test-corr"), x, y, permutations=0)
 
 
+def test_a_warning_about_the_data_is_given_once_not_per_permutation():
+    rng = np.random.default_rng(2)
+    x = np.column_stack([rng.standard_normal(200), np.full(200, 5.0)])
+    y = x[:, :1] + rng.standard_normal((200, 1))
+    with pytest.warns(RuntimeWarning, match="constant column") as caught:
+        res = estimate_mi(x, y, "ksg", permutations=20)
+    assert len(caught) == 1
+    assert res.p_value == pytest.approx(1 / 21)
+
+
 def test_cli_estimate_matches_python_api(csv):
     path, df = csv
     out = CliRunner().invoke(

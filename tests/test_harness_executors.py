@@ -61,8 +61,12 @@ def test_timeout_with_parallel_workers(tmp_path):
 
 
 def test_bad_executor_arguments():
-    with pytest.raises(ValueError, match="local:N"):
-        with make_executor(scheduler="local:zero"):
+    for bad in ("local:zero", "local:0", "bogus", "localhost:8786"):
+        with pytest.raises(ValueError, match=f"scheduler must be .*got '{bad}'"):
+            with make_executor(scheduler=bad):
+                pass
+    with pytest.raises(ValueError, match="not both; got workers=2 and scheduler='local:2'"):
+        with make_executor(workers=2, scheduler="local:2"):
             pass
     with pytest.raises(ValueError, match="workers"):
         with make_executor(workers=-1):

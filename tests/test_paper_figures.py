@@ -155,7 +155,8 @@ def test_estimators_outside_the_figure_are_refused(tmp_path) -> None:
         ],
     )
     assert res.exit_code == 2
-    assert "infonce" in res.output
+    assert "estimators must name estimators of figure 'mine-gaussian'" in res.output
+    assert "got ['infonce']" in res.output
     assert not list(tmp_path.iterdir())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,6 +112,25 @@ def test_heatmap_shows_mean_estimates_true_mi_and_failures(run_dir):
     colours = ax.images[0].get_array()
     assert colours.shape == (2, 3) and np.all(np.abs(colours.compressed()) <= 1.0)
     assert colours.mask[:, 1].all()  # test-fail: no ok rows
+
+
+def test_heatmap_with_long_labels_keeps_its_cells_and_labels_in_the_figure(run_dir):
+    # Before, 45° labels of this length squeezed the cells of a 2-task heatmap to nothing.
+    with ResultStore(run_dir / "results.sqlite") as store:
+        summary = summarize(store.results())
+    summary["label"] = summary["label"] + "[max_steps=1000,patience=100,lr=0.0005]"
+    fig = plot_heatmap(summary, 300)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax_true, ax = fig.axes[:2]
+    cell_inches = ax.get_window_extent(renderer).height / fig.dpi / 2
+    assert cell_inches > 0.25
+    inside = fig.bbox.padded(1)
+    for a in (ax_true, ax):
+        for tick in a.get_xticklabels() + a.get_yticklabels():
+            box = tick.get_window_extent(renderer)
+            assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1)
+    plt.close(fig)
 
 
 def test_run_then_plot_without_traces_writes_the_other_figures(tmp_path):

@@ -1,12 +1,8 @@
-"""Helpers shared by several commands: spec lists, integer lists, task files."""
+"""Helpers shared by several commands: integer lists, task files."""
 
 from __future__ import annotations
 
 import click
-
-from mibench.registry import split_top_level as split_specs
-
-__all__ = ["int_list", "load_tasks_file", "split_specs", "tasks_file_option"]
 
 
 def int_list(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
@@ -27,7 +23,7 @@ def load_tasks_file(path: str | None) -> None:
         try:
             _load(path)
         except ValueError as exc:
-            raise click.UsageError(f"{path}: {exc}") from exc
+            raise click.UsageError(str(exc)) from exc
 
 
 tasks_file_option = click.option(

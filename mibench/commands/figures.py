@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mibench.commands.common import split_specs
+from mibench.registry import split_top_level
 
 DEFAULT_FIGURES_FOLDER = Path("results") / "figures"
 
@@ -74,11 +74,17 @@ def figures(
         figure = get_figure(name)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    only = set(split_specs(estimators)) if estimators else None
+    only = set(split_top_level(estimators)) if estimators else None
     command = _command_line(name, scale, out, estimators, no_run)
     try:
         made = make_figure(
-            figure, Scale(scale), out, command, run=not no_run, only=only, progress=not quiet
+            figure,
+            Scale(scale),
+            out,
+            command,
+            run=not no_run,
+            estimators=only,
+            progress=not quiet,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -8,7 +8,8 @@ import click
 from click.core import ParameterSource
 
 from mibench import tasks as task_registry
-from mibench.commands.common import int_list, load_tasks_file, split_specs, tasks_file_option
+from mibench.commands.common import int_list, load_tasks_file, tasks_file_option
+from mibench.registry import split_top_level
 
 DEFAULT_ESTIMATORS = "ksg,histogram,mine"
 DEFAULT_RUNS_FOLDER = Path("results") / "runs"
@@ -119,14 +120,14 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
     load_tasks_file(o["tasks_file"])
     try:
         if o["task_ids"]:
-            tasks = [task_registry.get_task(t) for t in split_specs(o["task_ids"])]
+            tasks = [task_registry.get_task(t) for t in split_top_level(o["task_ids"])]
             name = "tasks"
         else:
             tasks = task_registry.list_tasks(o["suite"])
             name = o["suite"]
         grid = Grid(
             tasks=tasks,
-            estimators=split_specs(o["estimators"]),
+            estimators=split_top_level(o["estimators"]),
             ns=o["ns"],
             seeds=seeds,
             standardize=o["standardize"],

@@ -9,8 +9,8 @@ Keys (all optional; command-line options given explicitly take precedence)::
     device = "cpu"                     # cpu, cuda, auto
     timeout = 600.0                    # seconds per cell
     standardize = true
-    workers = 2                        # local process pool
-    scheduler = "local:2"              # or "tcp://HOST:PORT"
+    workers = 2                        # a local process pool, or instead:
+    # scheduler = "local:2"            # Dask, or "tcp://HOST:PORT"
     run_dir = "results/runs/my-study"  # relative to the run file
     tasks_file = "my_tasks.toml"       # relative to the run file
     retry_failed = false

@@ -10,17 +10,17 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 
+_SCHEDULER_FORMS = "'local:N' with N >= 1 workers or an address such as 'tcp://HOST:PORT'"
 
-def _parse_local(scheduler: str) -> int:
-    try:
-        n = int(scheduler.split(":", 1)[1])
-    except (IndexError, ValueError):
-        n = 0
+
+def _check_scheduler(scheduler: str) -> int | None:
+    """The N of ``local:N``, or None for a cluster address; ValueError for anything else."""
+    if "://" in scheduler:
+        return None
+    name, _, count = scheduler.partition(":")
+    n = int(count) if name == "local" and count.strip().isdigit() else 0
     if n < 1:
-        raise ValueError(
-            f"scheduler must be 'local:N' with N >= 1 workers or 'tcp://HOST:PORT', "
-            f"got {scheduler!r}"
-        )
+        raise ValueError(f"scheduler must be {_SCHEDULER_FORMS}, got {scheduler!r}")
     return n
 
 
@@ -35,20 +35,28 @@ def make_executor(
         cells_in_own_process: each cell will start its own child process (to enforce a
             timeout), so ``workers`` threads that wait on those children replace the pool.
         scheduler: ``"local:N"`` starts a Dask ``LocalCluster`` of N single-threaded worker
-            processes; ``"tcp://HOST:PORT"`` (or any address ``dask.distributed.Client``
-            accepts) uses an existing cluster. Takes precedence over ``workers``.
+            processes; ``"tcp://HOST:PORT"`` (or another ``scheme://`` address that
+            ``dask.distributed.Client`` accepts) uses an existing cluster. Not together with
+            ``workers``.
 
     Yields:
         A :class:`concurrent.futures.Executor`, or None for in-process execution.
 
     Raises:
-        ValueError: for a malformed ``scheduler`` or negative ``workers``.
+        ValueError: for a malformed ``scheduler``, negative ``workers``, or both
+            ``workers`` and ``scheduler``.
         ImportError: when a scheduler is asked for and ``dask.distributed`` is not installed
             (``pip install "mibench[dask]"``).
     """
     if workers < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
+    if scheduler and workers:
+        raise ValueError(
+            f"give workers (a local process pool) or scheduler (Dask), not both; got "
+            f"workers={workers} and scheduler={scheduler!r}"
+        )
     if scheduler:
+        n = _check_scheduler(scheduler)
         try:
             import dask
             from distributed import Client, LocalCluster
@@ -56,8 +64,7 @@ def make_executor(
             raise ImportError(
                 "a Dask scheduler needs dask.distributed: pip install 'mibench[dask]'"
             ) from exc
-        if scheduler.startswith("local"):
-            n = _parse_local(scheduler)
+        if n is not None:
             # Non-daemonic workers may start the child process that enforces a cell timeout.
             with dask.config.set({"distributed.worker.daemon": False}):
                 cluster = LocalCluster(

@@ -148,7 +148,14 @@ class CellLost(RuntimeError):
     """The process running a cell died without a result; the cell stays pending."""
 
 
+#: Seconds a timed cell's child process may take to start before the cell counts as lost.
+CHILD_START_LIMIT = 300.0
+#: The child's first message: it has started, and the cell's clock starts now.
+_STARTED = "started"
+
+
 def _child_main(conn: Connection, cell: Cell, task: Task, factory: Callable[..., Estimator]):
+    conn.send(_STARTED)
     conn.send(run_cell(cell, task, factory))
     conn.close()
 
@@ -167,30 +174,38 @@ def run_cell_with_timeout(
     """Run :func:`run_cell` in a child process and stop it after ``timeout`` seconds.
 
     A running numpy or torch call cannot be interrupted inside a process, so the cell runs in
-    its own child process, which is killed at the deadline.
+    its own child process, which is killed at the deadline. The deadline counts from the
+    moment the child has started (sampling and estimation, not process start-up, which a
+    loaded machine can slow down).
 
     Returns:
         The cell's row and trace; a row with status ``timeout`` when the deadline passed.
 
     Raises:
-        CellLost: when the child process died without a result (killed, crashed); no row is
-            written, so a later run computes the cell again.
+        CellLost: when the child process died without a result (killed, crashed) or did not
+            start within :data:`CHILD_START_LIMIT` seconds; no row is written, so a later run
+            computes the cell again.
     """
     started = utc_now()
     recv, send = mp.Pipe(duplex=False)
     proc = _process_context().Process(target=_child_main, args=(send, cell, task, factory))
     proc.start()
     send.close()
+
+    where = f"cell {cell.cell_id} ({cell.label} on {cell.task_id})"
     try:
-        if recv.poll(timeout):
-            try:
+        if not recv.poll(CHILD_START_LIMIT):
+            raise CellLost(f"{where}: worker process did not start within {CHILD_START_LIMIT:g} s")
+        try:
+            recv.recv()
+            if recv.poll(timeout):
                 return recv.recv()
-            except EOFError:
-                proc.join()
-                raise CellLost(
-                    f"cell {cell.cell_id} ({cell.label} on {cell.task_id}): worker process "
-                    f"exited with code {proc.exitcode} before returning a result"
-                ) from None
+        except EOFError:
+            proc.join()
+            raise CellLost(
+                f"{where}: worker process exited with code {proc.exitcode} before returning a "
+                "result"
+            ) from None
         result = Estimate.failed(Status.TIMEOUT, f"cell exceeded its {timeout:g} s timeout")
         result.wall_seconds = float(timeout)
         return result_row(cell, task, result, [result.message], started), []

@@ -65,7 +65,7 @@ def make_figure(
     command: str,
     *,
     run: bool = True,
-    only: set[str] | None = None,
+    estimators: set[str] | None = None,
     progress: bool = True,
 ) -> MadeFigure:
     """Run the pending cells of ``figure`` at ``scale`` into its folder and draw it.
@@ -76,23 +76,23 @@ def make_figure(
         out: parent folder of the run folders (e.g. ``results/figures``).
         command: the command line, appended to ``COMMAND.txt``.
         run: compute pending cells; False draws from what is stored.
-        only: registry names of the estimators to compute now (None: all); the figure is
-            drawn from every stored cell of the figure whatever ``only`` is.
+        estimators: registry names of the estimators to compute now (None: all); the
+            figure is drawn from every stored cell of the figure whatever this is.
         progress: show progress bars on stderr.
 
     Returns:
         A :class:`MadeFigure`.
 
     Raises:
-        ValueError: when ``only`` names an estimator outside the figure, or when no cell of
+        ValueError: when ``estimators`` names an estimator outside the figure, or when no cell of
             the figure is stored (nothing to draw; with ``run=False`` nothing is created).
     """
     folder = figure_folder(figure, scale, out)
     work = figure.plan(scale)
-    if only is not None and not set(only) <= set(work.estimators()):
+    if estimators is not None and not set(estimators) <= set(work.estimators()):
         raise ValueError(
-            f"only must name estimators of figure {figure.name!r} {work.estimators()}, got "
-            f"{sorted(set(only) - set(work.estimators()))}"
+            f"estimators must name estimators of figure {figure.name!r} {work.estimators()}, got "
+            f"{sorted(set(estimators) - set(work.estimators()))}"
         )
     if not run and not (folder / "results.sqlite").is_file():
         raise ValueError(f"{folder} holds no store of figure {figure.name!r}; run it first")
@@ -102,7 +102,7 @@ def make_figure(
         fh.write(f"# {stamp}\n{command}\n")
     ids = work.cell_ids()
     with ResultStore(folder / "results.sqlite") as store:
-        summary = work.run(store, only=only, progress=progress) if run else ""
+        summary = work.run(store, only=estimators, progress=progress) if run else ""
         results = store.results()
         traces = store.traces()
     results = results[results["cell_id"].isin(set(ids))]

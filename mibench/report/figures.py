@@ -34,6 +34,8 @@ FORMATS = ("png", "pdf")
 HEATMAP_CMAP = "RdBu_r"
 #: The heatmap colour is the log ratio clipped to ±this.
 HEATMAP_CLIP = 1.0
+#: Height (and width) in inches that one character of a 45° column label takes.
+HEATMAP_INCH_PER_CHAR = 0.055
 
 Styles = dict[str, EstimatorStyle]
 
@@ -96,13 +98,21 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
     colour = colour.clip(-HEATMAP_CLIP, HEATMAP_CLIP)
     true = at_n.drop_duplicates("task_id").set_index("task_id")["mi_true"].reindex(tasks)
 
+    names = [styles[lb].display_name for lb in labels]
+    # Room for the column labels, drawn at 45° above the cells (about 0.05 inch per character
+    # in each direction), and for the task ids left of them, so that long labels never squeeze
+    # the cells away.
+    slanted = HEATMAP_INCH_PER_CHAR * max(len(t) for t in [*names, "true MI"])
     fig, (ax_true, ax) = plt.subplots(
         1,
         2,
         sharey=True,
         width_ratios=[1, len(labels)],
         layout="constrained",
-        figsize=(4.0 + 0.95 * (len(labels) + 1), 1.8 + 0.34 * len(tasks)),
+        figsize=(
+            2.2 + 0.06 * max(len(t) for t in tasks) + 0.95 * (len(labels) + 1) + slanted,
+            1.2 + 0.34 * len(tasks) + slanted,
+        ),
     )
     ax_true.imshow(np.zeros((len(tasks), 1)), cmap=ListedColormap(["#eeeeee"]), aspect="auto")
     for i, v in enumerate(true):
@@ -126,9 +136,7 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
             ax.text(
                 j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
             )
-    ax.set_xticks(
-        range(len(labels)), [styles[lb].display_name for lb in labels], rotation=45, ha="left"
-    )
+    ax.set_xticks(range(len(labels)), names, rotation=45, ha="left")
     for a in (ax_true, ax):
         a.xaxis.tick_top()
         a.tick_params(length=0)
