@@ -106,6 +106,26 @@ def test_streaming_divergence_is_reported_with_the_step():
     assert "step 0" in result.message and math.isnan(result.value)
 
 
+class _Wide(Staircase):
+    """A staircase whose unstandardised batches are 30 times too wide for the default lr."""
+
+    def sample_batch(self, step: int, batch_size: int, seed: int):
+        x, y = super().sample_batch(step, batch_size, seed)
+        return x * 30, y * 30
+
+
+def test_streaming_final_value_far_below_zero_is_diverged_with_its_trace():
+    # Before, such a run was stored with status ok and an estimate of about -1e8 nats.
+    task = _Wide(dim=2, levels=(1.0,), steps_per_level=300)
+    mine = MINE(batch_size=16, lr=0.01, seed=0, eval_every=50, critic="separable")
+    result = mine.estimate_streaming(task)
+    assert result.status is Status.DIVERGED and math.isnan(result.value)
+    assert result.steps == 300 and len(result.trace) == 300
+    final = np.mean([v for _, v, _ in result.trace[-50:]])
+    assert final < -1
+    assert f"final value (mean of the last 50 steps) is {final:.4g} nats" in result.message
+
+
 def test_streaming_rejects_bad_step_counts():
     task = Staircase(dim=2, levels=(1.0,), steps_per_level=5)
     with pytest.raises(ValueError, match="n_steps"):

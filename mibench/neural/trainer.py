@@ -37,9 +37,9 @@ is the mean readout of the last ``eval_every`` steps.
 
 **Divergence.** A non-finite training objective or readout (or held-out estimate) stops that
 member with status ``diverged`` and the first step at which it happened; other members of an
-ensemble go on. A fit whose best held-out estimate is below :data:`DIVERGENCE_FLOOR`
-(−1 nat; MI is non-negative) is also reported as ``diverged``. Nothing raises for it, and no
-NaN is returned with status ``ok``.
+ensemble go on. A fit whose best held-out estimate (in streaming mode: whose final value) is
+below :data:`DIVERGENCE_FLOOR` (−1 nat; MI is non-negative) is also reported as ``diverged``,
+its trace kept. Nothing raises for it, and no NaN is returned with status ``ok``.
 """
 
 from __future__ import annotations
@@ -341,8 +341,8 @@ class _BatchedModel:
         return {name: v.cpu().numpy() for name, v in values.items()}
 
 
-#: A best held-out estimate below this (nats) marks a fit as diverged: MI is non-negative, and
-#: a bound evaluated on held-out data falls this far below 0 only when the critic failed.
+#: A best held-out estimate (streaming: a final value) below this (nats) marks a fit as
+#: diverged: MI is non-negative, and a bound falls this far below 0 only when the critic failed.
 DIVERGENCE_FLOOR = -1.0
 
 
@@ -350,6 +350,17 @@ def _diverged(step: int, seconds: float, **kwargs: Any) -> Estimate:
     return Estimate.failed(
         Status.DIVERGED,
         f"training diverged: non-finite objective or estimate at step {step}",
+        fit_seconds=seconds,
+        steps=step,
+        **kwargs,
+    )
+
+
+def _below_floor(value: float, what: str, step: int, seconds: float, **kwargs: Any) -> Estimate:
+    return Estimate.failed(
+        Status.DIVERGED,
+        f"training diverged: {what} is {value:.4g} nats, below {DIVERGENCE_FLOOR:g}; MI is "
+        "non-negative, so the critic did not train (try a smaller lr)",
         fit_seconds=seconds,
         steps=step,
         **kwargs,
@@ -542,17 +553,8 @@ def _fit_fixed(
             results.append(_diverged(run.stop_step, seconds, **kwargs))
             continue
         if run.best < DIVERGENCE_FLOOR:
-            results.append(
-                Estimate.failed(
-                    Status.DIVERGED,
-                    f"training diverged: the best held-out estimate is {run.best:.4g} nats, "
-                    f"below {DIVERGENCE_FLOOR:g}; MI is non-negative, so the critic did not "
-                    "train (try a smaller lr)",
-                    fit_seconds=seconds,
-                    steps=run.stop_step,
-                    **kwargs,
-                )
-            )
+            what = "the best held-out estimate"
+            results.append(_below_floor(run.best, what, run.stop_step, seconds, **kwargs))
             continue
         extras.update(run.best_extras, best_step=run.best_step)
         results.append(
@@ -575,7 +577,8 @@ def fit_streaming(
     Member e's batch at step t is ``task.sample_batch(t, batch_size, seed_e)``; its readout on
     that batch, before the update, is the step's value. A member whose objective or readout
     turns non-finite at step t stops there (status ``diverged``, ``steps`` = t, trace up to
-    step t − 1).
+    step t − 1); one whose final value is below :data:`DIVERGENCE_FLOOR` is ``diverged`` too
+    (complete trace).
 
     Args:
         members: estimators of one class that :func:`check_members` accepts.
@@ -654,9 +657,12 @@ def _fit_streaming(
             n_samples=last * batch,
             extras=extras,
         )
+        value = float(values[e, done - window : done].mean())
         if diverged_at[e] is not None:
             results.append(_diverged(last, seconds, **kwargs))
+        elif value < DIVERGENCE_FLOOR:
+            what = f"the final value (mean of the last {window} steps)"
+            results.append(_below_floor(value, what, done, seconds, **kwargs))
         else:
-            value = float(values[e, done - window : done].mean())
             results.append(Estimate(value=value, fit_seconds=seconds, steps=done, **kwargs))
     return results
