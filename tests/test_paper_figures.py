@@ -85,6 +85,8 @@ def test_staircase_tables(made) -> None:
     medians = _csv(folder, "stage_medians.csv")
     assert len(medians) == len(results) * 5
     assert sorted(medians["true_mi"].unique()) == [2.0, 4.0, 6.0, 8.0, 10.0]
+    wide = (folder / "stage_medians.md").read_text(encoding="utf-8").splitlines()
+    assert wide[0].rstrip(" |").endswith("status") and len(wide) == 2 + len(results)
     # the stored trace holds every step: estimate and true MI per step
     with ResultStore(folder / "results.sqlite") as store:
         traces = store.traces()

@@ -182,7 +182,9 @@ def stage_medians(drawing: Drawing, design: StaircaseDesign) -> pd.DataFrame:
 
 
 def wide_medians(long: pd.DataFrame) -> pd.DataFrame:
-    """One row per (variant, critic, estimator), one column per stage (mean over seeds)."""
+    """One row per (variant, critic, estimator), one column per stage (mean over seeds), and
+    a ``status`` column: the runs' statuses with their counts (e.g. ``ok``, ``diverged``,
+    ``ok 2, diverged 1``); a diverged run's stages after its divergence are NaN."""
     long = long.assign(
         column=[f"stage {s} ({v:.2f})" for s, v in zip(long["stage"], long["true_mi"], strict=True)]
     )
@@ -190,7 +192,17 @@ def wide_medians(long: pd.DataFrame) -> pd.DataFrame:
     wide = long.pivot_table(index=index, columns="column", values="median", aggfunc="mean")
     rows = list(dict.fromkeys(zip(*(long[c] for c in index), strict=True)))
     columns = list(dict.fromkeys(long["column"]))
-    return wide.reindex(index=rows, columns=columns).reset_index().rename_axis(columns=None)
+    wide = wide.reindex(index=rows, columns=columns)
+    runs = long.drop_duplicates("cell_id").groupby(index, sort=False)["status"]
+    wide["status"] = runs.agg(_status_counts).reindex(rows)
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def _status_counts(statuses: pd.Series) -> str:
+    counts = statuses.value_counts(sort=False)
+    if len(counts) == 1:
+        return str(counts.index[0])
+    return ", ".join(f"{status} {count}" for status, count in counts.items())
 
 
 def _thin(values: np.ndarray) -> np.ndarray:
@@ -231,10 +243,13 @@ def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Fig
                 steps, [task.true_mi(int(s)) for s in steps], where="post", color="black", lw=1.0
             )
             color = styles[short].color
+            failed = []
             for cell_id in mine["cell_id"]:
                 t = joined[joined["cell_id"] == cell_id]
                 if t.empty:
                     continue
+                if t["status"].iloc[0] != "ok":
+                    failed.append(f"{t['status'].iloc[0]} (seed {int(t['seed'].iloc[0])})")
                 raw = t["train_value"].to_numpy(dtype=float)
                 ema = pd.Series(raw).ewm(span=span, adjust=False).mean().to_numpy()
                 x = t["step"].to_numpy()
@@ -242,6 +257,17 @@ def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Fig
                 ax.plot(_thin(x), _thin(ema), color=color, lw=1.3)
             if short == "infonce":
                 ax.axhline(math.log(BATCH_SIZE), color="black", ls="--", lw=0.9)
+            if failed:
+                ax.text(
+                    0.03,
+                    0.97,
+                    "\n".join(failed),
+                    ha="left",
+                    va="top",
+                    fontsize=7,
+                    transform=ax.transAxes,
+                    color="darkred",
+                )
             if mine["cell_id"].isin(joined["cell_id"]).sum() == 0:
                 ax.text(
                     0.5,
