@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -91,32 +92,29 @@ def test_infonce_streaming_never_exceeds_log_batch_size():
     assert math.log(16) - 0.3 < values[-100:].mean() < math.log(16)
 
 
-class _Exploding(Staircase):
-    """A staircase whose batches are scaled far beyond float16's range."""
+@dataclass(frozen=True)
+class _Scaled(Staircase):
+    """A staircase whose batches are multiplied by ``factor`` (streaming fits do not
+    standardise)."""
+
+    factor: float = 1.0
 
     def sample_batch(self, step: int, batch_size: int, seed: int):
         x, y = super().sample_batch(step, batch_size, seed)
-        return x * 1e6, y * 1e6
+        return x * self.factor, y * self.factor
 
 
 def test_streaming_divergence_is_reported_with_the_step():
-    task = _Exploding(dim=2, levels=(1.0,), steps_per_level=50)
+    # Batches far beyond float16's range.
+    task = _Scaled(dim=2, levels=(1.0,), steps_per_level=50, factor=1e6)
     result = MINE(batch_size=16, dtype="float16", eval_every=10).estimate_streaming(task)
     assert result.status is Status.DIVERGED and result.steps == 0 and result.trace == []
     assert "step 0" in result.message and math.isnan(result.value)
 
 
-class _Wide(Staircase):
-    """A staircase whose unstandardised batches are 30 times too wide for the default lr."""
-
-    def sample_batch(self, step: int, batch_size: int, seed: int):
-        x, y = super().sample_batch(step, batch_size, seed)
-        return x * 30, y * 30
-
-
 def test_streaming_final_value_far_below_zero_is_diverged_with_its_trace():
     # Before, such a run was stored with status ok and an estimate of about -1e8 nats.
-    task = _Wide(dim=2, levels=(1.0,), steps_per_level=300)
+    task = _Scaled(dim=2, levels=(1.0,), steps_per_level=300, factor=30.0)
     mine = MINE(batch_size=16, lr=0.01, seed=0, eval_every=50, critic="separable")
     result = mine.estimate_streaming(task)
     assert result.status is Status.DIVERGED and math.isnan(result.value)
