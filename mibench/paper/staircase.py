@@ -184,7 +184,7 @@ def stage_medians(drawing: Drawing, design: StaircaseDesign) -> pd.DataFrame:
 def wide_medians(long: pd.DataFrame) -> pd.DataFrame:
     """One row per (variant, critic, estimator), one column per stage (mean over seeds), and
     a ``status`` column: the runs' statuses with their counts (e.g. ``ok``, ``diverged``,
-    ``ok 2, diverged 1``); a diverged run's stages after its divergence are NaN."""
+    ``ok 2, diverged 1``); the stages after a run turned non-finite are NaN."""
     long = long.assign(
         column=[f"stage {s} ({v:.2f})" for s, v in zip(long["stage"], long["true_mi"], strict=True)]
     )
