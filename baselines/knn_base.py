@@ -15,10 +15,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mibench.devices import resolve_device
 from mibench.estimate import Estimate
 
 from .base import BaselineEstimator, check_choice, check_int, check_real
-from .neighbors import BACKENDS, choose_backend, resolve_device
+from .neighbors import BACKENDS, choose_backend
 from .preprocess import (
     STANDARDIZATIONS,
     Prepared,

@@ -37,6 +37,8 @@ import numpy as np
 import torch
 from scipy.spatial import cKDTree
 
+from mibench.devices import resolve_device
+
 #: Accepted values of the ``backend`` hyperparameter.
 BACKENDS = ("auto", "kdtree", "brute")
 #: Accepted values of the ``norm`` hyperparameter (norm inside each block).
@@ -49,26 +51,6 @@ CHUNK_ELEMENTS = 2**22
 #: The KD-tree backend uses threads from this many samples on (below, they cost more than
 #: they save).
 THREADS_MIN_N = 20_000
-
-
-def resolve_device(device: str) -> torch.device:
-    """The torch device for a ``device`` hyperparameter.
-
-    Args:
-        device: a torch device string (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) or
-            ``"auto"`` (CUDA when available, else CPU).
-
-    Raises:
-        ValueError: naming ``device`` when torch does not accept it.
-    """
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto' or a torch device such as 'cpu' or 'cuda', got {device!r}"
-        ) from exc
 
 
 def choose_backend(backend: str, *, dim: int, kdtree_ok: bool, device: str) -> str:

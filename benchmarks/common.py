@@ -11,7 +11,8 @@ import pandas as pd
 from mibench import tasks as task_registry
 from mibench.harness.cells import canonical_json, data_seed
 from mibench.harness.grid import Grid
-from mibench.harness.runner import run_cell, standardize_columns
+from mibench.harness.jobs import CellJob, standardize_columns
+from mibench.registry import estimator_factory
 from mibench.report.metrics import summarize
 
 #: Bump when a benchmark changes in a way that makes results recorded before incomparable
@@ -57,7 +58,7 @@ def accuracy_table(
 ) -> dict[tuple[str, str, int], dict[str, float]]:
     """Run a grid in this process and return its accuracy metrics per group.
 
-    Every cell runs through :func:`mibench.harness.runner.run_cell`, exactly as in
+    Every cell runs as a :class:`mibench.harness.jobs.CellJob`, exactly as in
     ``mibench run``; the metrics are those of :func:`mibench.report.metrics.summarize`.
 
     Args:
@@ -81,7 +82,9 @@ def accuracy_table(
         seeds=list(seeds),
     )
     tasks = {t.id: t for t in grid.tasks}
-    rows = [run_cell(cell, tasks[cell.task_id])[0] for cell in grid.cells()]
+    factories = {name: estimator_factory(name) for name in {c.estimator for c in grid.cells()}}
+    jobs = [CellJob((c,), tasks[c.task_id], factories[c.estimator]) for c in grid.cells()]
+    rows = [row for job in jobs for row, _ in job()]
     summary = summarize(pd.DataFrame(rows))
     return {
         (r.task_id, r.label, int(r.n)): {

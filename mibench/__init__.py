@@ -2,13 +2,15 @@
 
 Mutual information is reported in nats throughout. Tasks (joint distributions with known MI)
 live in :mod:`mibench.tasks`, classical estimators in :mod:`mibench.baselines`, neural
-estimators in :mod:`mibench.neural`, the grid runner and store in :mod:`mibench.harness`, and
-metrics, tables and figures in :mod:`mibench.report`.
+estimators in :mod:`mibench.neural`, the execution engine and store in :mod:`mibench.harness`
+(:func:`run` runs a grid from Python and returns its results table), and metrics, tables and
+figures in :mod:`mibench.report`.
 """
 
 from mibench.api import estimate_mi
 from mibench.estimate import Estimate, Status
 from mibench.estimator import Estimator
+from mibench.harness.study import run
 from mibench.plugins import register
 from mibench.registry import get_estimator, list_estimators, register_estimator
 
@@ -24,4 +26,5 @@ __all__ = [
     "list_estimators",
     "register",
     "register_estimator",
+    "run",
 ]

@@ -31,7 +31,7 @@ def test_run_writes_outputs_and_resumes(tmp_path):
     ]
     first = _run(args)
     assert first.exit_code == 0, first.output
-    assert "8 cells in the grid: 0 already stored (skipped), 8 run now, 4 of them not ok" in (
+    assert "8 cells selected: 0 already stored (skipped), 8 run now, 4 of them not ok" in (
         first.output
     )
     for name in (

@@ -8,8 +8,10 @@ import pytest
 
 from mibench.harness.cells import Cell
 from mibench.harness.grid import Grid, spec_label
-from mibench.harness.runner import run_cell, run_grid, standardize_columns
+from mibench.harness.jobs import CellJob, standardize_columns
+from mibench.harness.runner import run_grid
 from mibench.harness.store import ResultStore
+from mibench.registry import estimator_factory
 from mibench.tasks import get_task, list_tasks
 
 
@@ -111,11 +113,11 @@ def test_estimator_seed_derived_from_cell_when_unset(tmp_path):
     assert fixed.iloc[0] == np.random.default_rng(7).uniform()
 
 
-def test_run_cell_is_reproducible_and_standardizes():
+def test_cell_job_is_reproducible_and_standardizes():
     task = get_task("half_cube-1v1-normal-0.75")
     cell = _grid(("test-corr",)).cells()[0]
-    row1, _ = run_cell(cell, task)
-    row2, _ = run_cell(cell, task)
+    job = CellJob((cell,), task, estimator_factory(cell.estimator))
+    [(row1, _)], [(row2, _)] = job(), job()
     assert row1["mi_estimate"] == row2["mi_estimate"]
     a = standardize_columns(np.c_[np.arange(10.0), np.full(10, 3.0)])
     assert np.allclose(a.mean(axis=0), 0) and np.allclose(a[:, 0].std(), 1)

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import math
+import shutil
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from mibench.cli import main
-from mibench.harness.grid import Grid
-from mibench.harness.runner import run_grid
-from mibench.harness.store import ResultStore
+from mibench.harness.archive import read_traces
 from mibench.paper import Scale
-from mibench.paper.batched import run_grid_batched
 from mibench.paper.staircase import POOLE
 from mibench.paper.staircase_lee_rhee import REFERENCE_MEDIANS
 from mibench.paper.work import builtin_estimators
-from mibench.tasks import get_task, list_tasks
+from mibench.tasks import list_tasks
 
 #: Scale of each figure in the CI run (tiny: a few steps, one seed, n = 50).
 SCALES = {
@@ -45,6 +43,8 @@ def made(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _csv(folder, name) -> pd.DataFrame:
+    if name.endswith(".parquet"):
+        return pd.read_parquet(folder / name)
     return pd.read_csv(folder / name)
 
 
@@ -67,20 +67,21 @@ def test_unknown_figure_is_a_usage_error_listing_the_names(tmp_path) -> None:
 def test_every_figure_writes_its_files(made, name) -> None:
     _, folders = made
     folder = folders[name]
-    for f in ("results.sqlite", "results.csv", "COMMAND.txt", "README.md"):
+    for f in ("results.parquet", "COMMAND.txt", "README.md"):
         assert (folder / f).is_file(), f
+    assert not (folder / "results.csv").exists()
     pngs = list(folder.glob("*.png"))
     assert pngs and all(p.with_suffix(".pdf").is_file() for p in pngs)
     command = (folder / "COMMAND.txt").read_text()
     assert f"mibench figures {name} --scale {SCALES[name]:g}" in command
     assert f"--scale {SCALES[name]:g}" in (folder / "README.md").read_text()
-    assert (_csv(folder, "results.csv")["status"] == "ok").any()
+    assert (_csv(folder, "results.parquet")["status"] == "ok").any()
 
 
 def test_staircase_tables(made) -> None:
     _, folders = made
     folder = folders["staircase"]
-    results = _csv(folder, "results.csv")
+    results = _csv(folder, "results.parquet")
     assert len(results) == 2 * 2 * 6  # staircases × critics × estimators, one seed
     medians = _csv(folder, "stage_medians.csv")
     assert len(medians) == len(results) * 5
@@ -88,8 +89,7 @@ def test_staircase_tables(made) -> None:
     wide = (folder / "stage_medians.md").read_text(encoding="utf-8").splitlines()
     assert wide[0].rstrip(" |").endswith("status") and len(wide) == 2 + len(results)
     # the stored trace holds every step: estimate and true MI per step
-    with ResultStore(folder / "results.sqlite") as store:
-        traces = store.traces()
+    traces = read_traces(folder)
     per_run = traces.groupby("cell_id")["step"].count()
     steps = POOLE.tasks(Scale(SCALES["staircase"]))[0].n_steps
     assert (per_run == steps).all() and len(per_run) == len(results)
@@ -111,11 +111,11 @@ def test_fixed_figures_tables(made) -> None:
     _, folders = made
     n_est = len(builtin_estimators())
     assert (
-        len(_csv(folders["mine-gaussian"], "results.csv"))
+        len(_csv(folders["mine-gaussian"], "results.parquet"))
         == len(list_tasks("mine-gaussian")) * 3 * 3  # estimators × seeds
     )
     heat = folders["standard-heatmap"]
-    assert len(_csv(heat, "results.csv")) == 40 * n_est
+    assert len(_csv(heat, "results.parquet")) == 40 * n_est
     assert len(_csv(heat, "samples_to_factor_1.5.csv")) == 40
     assert len(_csv(folders["bias-variance"], "summary.csv")) == 8 * n_est
 
@@ -138,7 +138,7 @@ def test_no_run_on_an_empty_store_is_a_usage_error(tmp_path) -> None:
         main, ["figures", "staircase", "--scale", "0.001", "--out", str(tmp_path), "--no-run"]
     )
     assert res.exit_code == 2
-    assert "holds no store of figure 'staircase'" in res.output
+    assert "holds no results of figure 'staircase'" in res.output
     assert not list(tmp_path.iterdir())
 
 
@@ -162,20 +162,26 @@ def test_estimators_outside_the_figure_are_refused(tmp_path) -> None:
     assert not list(tmp_path.iterdir())
 
 
-def test_batched_seeds_store_the_rows_run_grid_stores(tmp_path) -> None:
-    """Same cell ids and, up to summation order, the same estimates as separate runs."""
-    grid = Grid(
-        tasks=[get_task("1v1-normal-0.75")],
-        estimators=["mine[max_steps=20,hidden=(8,)]", "ksg"],
-        ns=[200],
-        seeds=[0, 1, 2],
+def test_committed_tables_alone_redraw_and_resume_without_computing(made, tmp_path) -> None:
+    """A clean clone has the tables but no working store: --no-run redraws from the tables,
+    and a run rebuilds the store from them and computes nothing."""
+    out, folders = made
+    folder = tmp_path / "mine-gaussian-scale0.005"
+    shutil.copytree(folders["mine-gaussian"], folder)
+    (folder / "results.sqlite").unlink()
+    for side in folder.glob("results.sqlite-*"):
+        side.unlink()
+    before = pd.read_parquet(folder / "results.parquet")
+    args = ["figures", "mine-gaussian", "--scale", "0.005", "--out", str(tmp_path), "--quiet"]
+    res = CliRunner().invoke(main, [*args, "--no-run"])
+    assert res.exit_code == 0, res.output
+    assert not (folder / "results.sqlite").exists()
+    assert (folder / "mine_gaussian.png").is_file()
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert f"{len(before)} already stored (skipped), 0 run now" in res.output
+    after = pd.read_parquet(folder / "results.parquet")
+    pd.testing.assert_frame_equal(
+        before.sort_values("cell_id").reset_index(drop=True),
+        after.sort_values("cell_id").reset_index(drop=True),
     )
-    with ResultStore(tmp_path / "a.sqlite") as a, ResultStore(tmp_path / "b.sqlite") as b:
-        summary = run_grid_batched(grid, a, progress=False)
-        run_grid(grid, b, progress=False)
-        ra = a.results().set_index("cell_id").sort_index()
-        rb = b.results().set_index("cell_id").sort_index()
-    assert summary.run == 6 and summary.failed == 0
-    assert list(ra.index) == list(rb.index)
-    assert ra["mi_estimate"].to_numpy() == pytest.approx(rb["mi_estimate"].to_numpy(), abs=1e-4)
-    assert (ra["data_seed"] == rb["data_seed"]).all()

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from mibench.cli import main
-from mibench.harness.store import RESULT_COLUMNS, ResultStore
-from mibench.report.compare import compare_results, is_deterministic
+from mibench.harness.schema import RESULT_COLUMNS
+from mibench.harness.store import ResultStore
+from mibench.report.compare import compare_results
 
 SEEDS = 10
 # fixed zero-mean, unit-sd offsets, so every group has an exactly known mean and sd
@@ -39,6 +40,7 @@ def _results(bias=0.0, sd=0.01, shift_label="test-seeded", det_change=0.0, statu
                     "task_id": "1v1-normal-0.75",
                     "label": label,
                     "estimator": label,
+                    "deterministic": int(label == "test-corr"),
                     "n": 1000,
                     "seed": seed,
                     "mi_true": true,
@@ -107,9 +109,17 @@ def test_cells_on_one_side_only_are_reported_not_regressions():
     assert "1 only in BASE, 1 only in NEW" in res.to_text()
 
 
-def test_is_deterministic_reads_the_registry():
-    assert is_deterministic("test-corr") and not is_deterministic("test-seeded")
-    assert not is_deterministic("no-such-estimator")
+def test_determinism_comes_from_the_rows_never_from_the_registry():
+    # an estimator name that is not registered anywhere, marked deterministic in its rows
+    base = _results().replace({"test-corr": "not-registered"})
+    new = base.copy()
+    new.loc[new["cell_id"] == "test-corr-0", "mi_estimate"] += 1e-6
+    res = compare_results(base, new)
+    assert res.regressed and res.cells["deterministic"].sum() == SEEDS
+    # the registered deterministic test-corr, in rows that do not say so, is not checked
+    changed = _results(det_change=1e-6)
+    res = compare_results(_results().drop(columns="deterministic"), changed)
+    assert not res.cells["deterministic"].any() and not res.regressed
 
 
 def _write_sqlite(df, path):

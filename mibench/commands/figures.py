@@ -45,7 +45,9 @@ def _command_line(name: str, scale: float, out: str, estimators: str | None, no_
     help="Comma-separated registry names: compute only these estimators' cells now (the "
     "figure is drawn from every stored cell).",
 )
-@click.option("--no-run", is_flag=True, help="Draw from the store without computing anything.")
+@click.option(
+    "--no-run", is_flag=True, help="Draw from the stored results without computing anything."
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def figures(
     name: str | None,
@@ -56,10 +58,11 @@ def figures(
     no_run: bool,
     quiet: bool,
 ) -> None:
-    """Run (or resume from the store) the grid of figure NAME, then draw it from the results.
+    """Compute the missing cells of figure NAME (resuming from its tables), then draw it.
 
-    The run folder keeps the store, the figure (PNG and PDF), its tables, COMMAND.txt and a
-    README; running the same command again skips every finished cell.
+    The figure's folder keeps its rows and traces (zstd Parquet), the figure (PNG and PDF),
+    its tables, COMMAND.txt and a README; running the same command again skips every
+    finished cell.
     """
     from mibench.paper import Scale, get_figure, list_figures, make_figure
 

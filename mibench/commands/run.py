@@ -103,6 +103,13 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
     show_default=True,
     help="Standardise x and y per column after sampling.",
 )
+@click.option(
+    "--batch/--no-batch",
+    default=True,
+    show_default=True,
+    help="Train the seeds of each neural configuration as one batched model (same values as "
+    "separate runs, less time).",
+)
 @tasks_file_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
@@ -111,8 +118,8 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
     from mibench.harness.executors import make_executor
     from mibench.harness.grid import Grid
     from mibench.harness.runner import run_grid
-    from mibench.harness.store import ResultStore
-    from mibench.report.metrics import summarize
+    from mibench.harness.store import STORE_FILE, ResultStore
+    from mibench.report.figures import plot_estimate_vs_true, save_figure
     from mibench.report.tables import export_run
 
     o = _merge_config(ctx, options, config_path)
@@ -137,7 +144,7 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
         raise click.UsageError(str(exc)) from exc
     run_path = Path(o["run_dir"] or DEFAULT_RUNS_FOLDER / f"{name}-{grid.fingerprint()}")
     run_path.mkdir(parents=True, exist_ok=True)
-    with ResultStore(run_path / "results.sqlite") as store:
+    with ResultStore(run_path / STORE_FILE) as store:
         try:
             with make_executor(
                 o["workers"], o["scheduler"], cells_in_own_process=o["timeout"] is not None
@@ -148,24 +155,21 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
                     executor=executor,
                     timeout=o["timeout"],
                     retry_failed=o["retry_failed"],
+                    batch=o["batch"],
                     progress=not o["quiet"],
                 )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        click.echo(
-            f"{summary.total} cells in the grid: {summary.skipped} already stored (skipped), "
-            f"{summary.run} run now, {summary.failed} of them not ok."
-        )
+        click.echo(summary.text())
         if summary.lost:
-            click.echo(
-                f"{summary.lost} cells lost to a dead worker (run the same command again to "
-                "finish them):",
-                err=True,
-            )
+            click.echo("Lost (run the same command again to finish them):", err=True)
             for msg in summary.lost_messages[:10]:
                 click.echo(f"  {msg}", err=True)
-        written = export_run(run_path, store)
-        table = summarize(store.results())
+        written, table = export_run(run_path, store)
+    if (table["n_ok"] > 0).any():
+        written += save_figure(
+            plot_estimate_vs_true(table), run_path / "estimate_vs_true", formats=("png",)
+        )
     if not table.empty:
         cols = [
             "task_id",
@@ -180,5 +184,5 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
         ]
         click.echo(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     click.echo("Files written:")
-    for p in [run_path / "results.sqlite", *written]:
+    for p in [run_path / STORE_FILE, *written]:
         click.echo(f"  {p}")

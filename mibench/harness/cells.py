@@ -1,7 +1,7 @@
 """Grid cells: one (task, estimator configuration, n, seed), its stable id and its seeds.
 
 The cell id is a SHA-256 hash of the task id and version, the estimator name and its
-``get_params()``, n, the seed and :data:`SCHEMA_VERSION`. The *data* seed depends only on
+``get_params()``, n, the seed and :data:`CELL_VERSION`. The *data* seed depends only on
 (task id, task version, n, seed), so every estimator of a grid sees the same samples for the
 same seed (paired comparisons); the estimator's own seed is derived from the cell's seed and
 the estimator configuration unless the user fixed it.
@@ -16,8 +16,11 @@ from typing import Any
 
 import numpy as np
 
-#: Bump when the meaning of stored rows changes; old rows then no longer match new cells.
-SCHEMA_VERSION = 1
+#: Version of what a cell *means* (how its data and estimator are derived from its identity).
+#: Bump it only when that changes: every stored cell then stops matching. The layout of the
+#: stored rows has its own version (:data:`mibench.harness.schema.STORE_VERSION`), so adding
+#: a column does not change any cell id.
+CELL_VERSION = 1
 
 
 def canonical_json(obj: Any) -> str:
@@ -72,7 +75,7 @@ class Cell:
     def cell_id(self) -> str:
         """Stable hex id of the cell (identical across processes, machines and runs)."""
         payload = (
-            SCHEMA_VERSION,
+            CELL_VERSION,
             self.task_id,
             self.task_version,
             self.estimator,
@@ -82,6 +85,12 @@ class Cell:
             self.standardize,
         )
         return hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:24]
+
+    @property
+    def params_key(self) -> str:
+        """The cell's configuration (estimator, parameters, standardisation) as one string:
+        cells that agree on it and on task and n differ only in their seed."""
+        return canonical_json((self.estimator, self.params, self.standardize))
 
     @property
     def data_seed(self) -> int:

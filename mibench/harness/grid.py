@@ -1,4 +1,4 @@
-"""Grid specification: tasks × estimator configurations × sample sizes × seeds."""
+"""Which cells exist: grids (tasks × estimator configurations × n × seeds) and streaming runs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mibench.devices import resolve_device
 from mibench.harness.cells import Cell, canonical_json
 from mibench.registry import get_estimator, parse_spec
 from mibench.tasks import Task
+from mibench.tasks.streaming import StreamingTask
 
 
 def spec_label(spec: str) -> str:
@@ -54,15 +56,13 @@ class Grid:
         streaming = [t.id for t in self.tasks if not isinstance(t, Task)]
         if streaming:
             raise ValueError(
-                f"streaming tasks {streaming} have no fixed sample: train a neural estimator on "
-                "them with its estimate_streaming method, or run `mibench figures staircase`"
+                f"streaming tasks {streaming} have no fixed sample: build their cells with "
+                "mibench.harness.grid.streaming_cells, or run `mibench figures staircase`"
             )
         for n in self.ns:
             if int(n) < 1:
                 raise ValueError(f"sample sizes must be positive, got n={n}")
         if self.device is not None:
-            from mibench.neural.trainer import resolve_device
-
             resolve_device(self.device)  # refuse an unknown or absent device before any cell
         self._configs = []
         for spec in self.estimators:
@@ -104,3 +104,35 @@ class Grid:
             )
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:10]
+
+
+def streaming_cells(task: StreamingTask, spec: str, seeds: list[int]) -> list[Cell]:
+    """The cells of streaming runs of estimator ``spec`` on ``task``, one per replicate seed.
+
+    A streaming run is stored like a fixed-sample cell: the streaming task's id and version,
+    the estimator's name, label and full ``get_params()``, ``n`` = samples drawn over the whole
+    schedule (steps × ``batch_size``), the replicate seed and no standardisation. Its data
+    seed (:attr:`Cell.data_seed`) seeds both the member's batches and its critic, so every
+    estimator sees the same batches for the same replicate seed.
+
+    Raises:
+        ValueError: for an unknown estimator or bad hyperparameters, or an estimator without a
+            ``batch_size`` (not a neural estimator).
+    """
+    name, _ = parse_spec(spec)
+    params = get_estimator(spec).get_params()
+    if "batch_size" not in params:
+        raise ValueError(f"spec {spec!r} is not a neural estimator: streaming runs need one")
+    return [
+        Cell(
+            task_id=task.id,
+            task_version=task.version,
+            estimator=name,
+            label=spec_label(spec),
+            params=params,
+            n=task.n_steps * int(params["batch_size"]),
+            seed=int(seed),
+            standardize=False,
+        )
+        for seed in seeds
+    ]

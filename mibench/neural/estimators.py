@@ -24,7 +24,7 @@ import inspect
 import math
 import time
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -169,6 +169,46 @@ class NeuralEstimator(Estimator):
         result = fit_streaming([self], task, n_steps)[0]
         result.wall_seconds = time.perf_counter() - start
         return result
+
+    @classmethod
+    def estimate_group(
+        cls, members: Sequence[NeuralEstimator], xs: Sequence[object], ys: Sequence[object]
+    ) -> list[Estimate]:
+        """Fit ``members`` on their own samples as one batched model (the engine's batched
+        seeds; see :func:`~mibench.neural.ensemble.fit_ensemble`).
+
+        Args:
+            members: estimators of this class that may train together (e.g. seeds of one
+                configuration).
+            xs: one ``(n, dim_x)`` array per member, all of one shape.
+            ys: one ``(n, dim_y)`` array per member.
+
+        Returns:
+            One estimate (nats) per member: the value its separate run gives.
+
+        Raises:
+            ValueError: as :func:`~mibench.neural.ensemble.fit_ensemble`.
+        """
+        from mibench.neural.ensemble import fit_ensemble
+
+        return fit_ensemble(members, list(xs), list(ys))
+
+    @classmethod
+    def estimate_streaming_group(
+        cls, members: Sequence[NeuralEstimator], task: StreamingTask
+    ) -> list[Estimate]:
+        """Train ``members`` on a streaming task as one batched model, each drawing its batches
+        with its own seed (see :func:`~mibench.neural.ensemble.fit_streaming_ensemble`).
+
+        Returns:
+            One estimate per member, trace ``(step, value, true MI)`` in nats.
+
+        Raises:
+            ValueError: as :func:`~mibench.neural.ensemble.fit_streaming_ensemble`.
+        """
+        from mibench.neural.ensemble import fit_streaming_ensemble
+
+        return fit_streaming_ensemble(members, task)
 
 
 def _as_array(a: object) -> object:

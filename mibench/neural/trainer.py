@@ -55,6 +55,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from mibench.devices import resolve_device
 from mibench.estimate import Estimate, Status
 from mibench.neural.critics import (
     check_negatives,
@@ -80,26 +81,6 @@ _DTYPES = {
     "bfloat16": (torch.float32, torch.bfloat16),
     "float16": (torch.float32, torch.float16),
 }
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """The torch device for ``device``: ``"auto"`` is CUDA when available, else CPU.
-
-    Raises:
-        ValueError: naming ``device`` when it is not a device string, or names CUDA on a
-            machine without it.
-    """
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}"
-        ) from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was asked for but CUDA is not available here")
-    return dev
 
 
 def resolve_dtype(dtype: str) -> tuple[torch.dtype, torch.dtype | None]:

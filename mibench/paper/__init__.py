@@ -1,10 +1,10 @@
 """Reference figures of the field, regenerated from stored results (``mibench figures``).
 
-Modules: :mod:`~mibench.paper.scale` (the ``--scale`` preview factor),
-:mod:`~mibench.paper.streaming` (staircase runs in the result store),
-:mod:`~mibench.paper.batched` (fixed-sample grids with neural seeds as batched ensembles),
-:mod:`~mibench.paper.work` (what a figure computes), :mod:`~mibench.paper.registry` (the
-figure registry), :mod:`~mibench.paper.make` (run and draw one figure), and one module per
+This package plans and draws; the engine (:mod:`mibench.harness`) computes. Modules:
+:mod:`~mibench.paper.scale` (the ``--scale`` preview factor), :mod:`~mibench.paper.work`
+(the cells a figure needs), :mod:`~mibench.paper.registry` (the figure registry),
+:mod:`~mibench.paper.make` (have the engine compute a figure's pending cells, then draw it
+from its tables), and one module per
 figure: :mod:`~mibench.paper.staircase`, :mod:`~mibench.paper.staircase_lee_rhee`,
 :mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.standard_heatmap` and
 :mod:`~mibench.paper.bias_variance`. Importing this package registers every figure.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title
 from mibench.paper.scale import Scale
-from mibench.paper.work import FixedWork, builtin_estimators, fixed_work
+from mibench.paper.work import FigureWork, builtin_estimators, fixed_work
 from mibench.report.figures import plot_bias_sd_vs_n, save_figure
 from mibench.report.metrics import summarize
 from mibench.report.tables import write_report
@@ -23,7 +23,7 @@ from mibench.tasks import list_tasks
 NS, SEEDS = (100, 500, 1000, 3000, 5000, 10_000), 10
 
 
-def plan(scale: Scale) -> FixedWork:
+def plan(scale: Scale) -> FigureWork:
     """The ``quick`` suite × every built-in estimator × NS × 10 seeds (scaled, at least 3)."""
     return fixed_work(list_tasks("quick"), builtin_estimators(), NS, SEEDS, scale, min_seeds=3)
 

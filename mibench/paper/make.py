@@ -1,9 +1,13 @@
-"""Make one paper figure: run (or reuse from the store) its cells, then draw it.
+"""Make one paper figure: have the engine compute its pending cells, then draw it.
 
-A figure's run folder is ``<out>/<name>`` at full scale and ``<out>/<name>-scale<s>``
-otherwise. It holds the store ``results.sqlite`` (so a later call resumes the run), the
-figure's own rows as ``results.csv``, the figure (PNG and PDF) and its tables, ``COMMAND.txt``
-(every command that ran into the folder, with its date) and ``README.md`` (caption, files).
+A figure's folder is ``<out>/<name>`` at full scale and ``<out>/<name>-scale<s>`` otherwise.
+What it keeps (and what is committed under ``results/figures/``) is the committed-results
+format of :mod:`mibench.harness.archive`: the figure's rows as ``results.parquet``, their
+traces as ``traces.parquet``, the figure (PNG and PDF), its tables, ``COMMAND.txt`` (every
+command that ran into the folder, with its date) and ``README.md`` (caption, files). The
+SQLite store ``results.sqlite`` beside them is the working store of a run: rebuilt from the
+tables when missing, so that a run resumes where the committed tables stop, and not meant
+to be committed.
 """
 
 from __future__ import annotations
@@ -12,7 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mibench.harness.store import ResultStore
+import pandas as pd
+
+from mibench.harness.archive import (
+    RESULTS_FILE,
+    TRACES_FILE,
+    has_tables,
+    read_rows,
+    read_traces,
+    restore_store,
+    write_tables,
+)
+from mibench.harness.runner import execute
+from mibench.harness.store import STORE_FILE, ResultStore, expand_params
 from mibench.paper.registry import Drawing, PaperFigure
 from mibench.paper.scale import Scale
 
@@ -24,7 +40,7 @@ class MadeFigure:
     Attributes:
         folder: the run folder.
         run_summary: one line on the cells computed now (empty when nothing was run).
-        stored: the figure's cells in the store.
+        stored: the figure's cells stored.
         expected: the figure's cells at this scale.
         written: files written.
     """
@@ -50,12 +66,21 @@ def _readme(figure: PaperFigure, drawing: Drawing, written: list[Path]) -> str:
         drawing.caption(f"{figure.description}; {len(drawing.results)} cells."),
         "",
         "Made by the commands in `COMMAND.txt` (run again to resume; finished cells are "
-        "skipped). Store: `results.sqlite` (traces in its `traces` table); this figure's rows: "
-        "`results.csv`.",
+        "skipped). This figure's rows: `results.parquet`; their training traces: "
+        "`traces.parquet` (zstd-compressed Parquet; `mibench report` reads this folder).",
         "",
         "Files: " + ", ".join(f"`{p.name}`" for p in written) + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _stored(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Results and traces to draw from without running: the working store when there is one
+    (a run may still be writing to it), else the committed tables."""
+    if (folder / STORE_FILE).is_file():
+        with ResultStore(folder / STORE_FILE) as store:
+            return store.results(), store.traces()
+    return expand_params(read_rows(folder)), read_traces(folder)
 
 
 def make_figure(
@@ -68,14 +93,15 @@ def make_figure(
     estimators: set[str] | None = None,
     progress: bool = True,
 ) -> MadeFigure:
-    """Run the pending cells of ``figure`` at ``scale`` into its folder and draw it.
+    """Compute the pending cells of ``figure`` at ``scale`` into its folder and draw it.
 
     Args:
         figure: the figure.
         scale: its scale.
         out: parent folder of the run folders (e.g. ``results/figures``).
         command: the command line, appended to ``COMMAND.txt``.
-        run: compute pending cells; False draws from what is stored.
+        run: compute pending cells; False draws from what is stored (the working store, or
+            the committed tables) and computes nothing.
         estimators: registry names of the estimators to compute now (None: all); the
             figure is drawn from every stored cell of the figure whatever this is.
         progress: show progress bars on stderr.
@@ -94,18 +120,23 @@ def make_figure(
             f"estimators must name estimators of figure {figure.name!r} {work.estimators()}, got "
             f"{sorted(set(estimators) - set(work.estimators()))}"
         )
-    if not run and not (folder / "results.sqlite").is_file():
-        raise ValueError(f"{folder} holds no store of figure {figure.name!r}; run it first")
+    if not run and not (has_tables(folder) or (folder / STORE_FILE).is_file()):
+        raise ValueError(f"{folder} holds no results of figure {figure.name!r}; run it first")
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "COMMAND.txt").open("a", encoding="utf-8") as fh:
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
         fh.write(f"# {stamp}\n{command}\n")
-    ids = work.cell_ids()
-    with ResultStore(folder / "results.sqlite") as store:
-        summary = work.run(store, only=estimators, progress=progress) if run else ""
-        results = store.results()
-        traces = store.traces()
-    results = results[results["cell_id"].isin(set(ids))]
+    ids = set(work.cell_ids())
+    summary = ""
+    if run:
+        with ResultStore(folder / STORE_FILE) as store:
+            if has_tables(folder):
+                restore_store(folder, store)
+            summary = execute(work.select(estimators), work.tasks, store, progress=progress).text()
+            results, traces = store.results(), store.traces()
+    else:
+        results, traces = _stored(folder)
+    results = results[results["cell_id"].isin(ids)]
     if results.empty:
         raise ValueError(
             f"no cell of figure {figure.name!r} at scale {scale.factor:g} is stored in "
@@ -113,7 +144,11 @@ def make_figure(
         )
     traces = traces[traces["cell_id"].isin(set(results["cell_id"]))]
     drawing = Drawing(results=results, traces=traces, folder=folder, scale=scale, expected=len(ids))
-    results.to_csv(folder / "results.csv", index=False)
-    written = [folder / "results.csv", *figure.draw(drawing)]
-    (folder / "README.md").write_text(_readme(figure, drawing, written), encoding="utf-8")
-    return MadeFigure(folder, summary, len(results), len(ids), [*written, folder / "README.md"])
+    if run:
+        tables = write_tables(folder, results, traces)
+    else:
+        tables = [p for p in (folder / RESULTS_FILE, folder / TRACES_FILE) if p.is_file()]
+    drawn = figure.draw(drawing)
+    (folder / "README.md").write_text(_readme(figure, drawing, tables + drawn), encoding="utf-8")
+    written = (tables if run else []) + drawn + [folder / "README.md"]
+    return MadeFigure(folder, summary, len(results), len(ids), written)

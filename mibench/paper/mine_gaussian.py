@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title  # noqa: E402
 from mibench.paper.scale import Scale  # noqa: E402
-from mibench.paper.work import FixedWork, fixed_work  # noqa: E402
+from mibench.paper.work import FigureWork, fixed_work  # noqa: E402
 from mibench.report.figures import save_figure  # noqa: E402
 from mibench.report.metrics import summarize  # noqa: E402
 from mibench.report.palette import estimator_styles  # noqa: E402
@@ -31,7 +31,7 @@ ESTIMATORS = ("mine", "mine-f", "ksg")
 N, SEEDS = 10_000, 5
 
 
-def plan(scale: Scale) -> FixedWork:
+def plan(scale: Scale) -> FigureWork:
     """The ``mine-gaussian`` suite × MINE, MINE-f, KSG at n = 10,000, 5 seeds (scaled, >= 3)."""
     return fixed_work(list_tasks("mine-gaussian"), ESTIMATORS, [N], SEEDS, scale, min_seeds=3)
 

@@ -1,7 +1,8 @@
 """The registry of paper figures: name → how to compute it and how to draw it.
 
 A :class:`PaperFigure` is a name, a one-line description, a ``plan`` (the
-:class:`~mibench.paper.work.Work` behind the figure at a given :class:`~mibench.paper.scale.Scale`)
+:class:`~mibench.paper.work.FigureWork` behind the figure at a given
+:class:`~mibench.paper.scale.Scale`)
 and a ``draw`` function that writes the figure and its tables from the stored results table
 (never by re-running estimators).
 """
@@ -17,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from mibench.paper.scale import Scale
-from mibench.paper.work import Work
+from mibench.paper.work import FigureWork
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,14 @@ class PaperFigure:
         name: the command-line name (kebab-case).
         description: one line for ``mibench figures --list``.
         source: the paper(s) whose figure this reproduces.
-        plan: the work behind the figure at a scale.
+        plan: the cells behind the figure at a scale.
         draw: writes the figure (PNG and PDF) and its tables; returns the paths written.
     """
 
     name: str
     description: str
     source: str
-    plan: Callable[[Scale], Work]
+    plan: Callable[[Scale], FigureWork]
     draw: Callable[[Drawing], list[Path]]
 
 

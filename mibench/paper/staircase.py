@@ -30,11 +30,11 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from mibench.harness.grid import spec_label  # noqa: E402
+from mibench.harness.cells import Cell  # noqa: E402
+from mibench.harness.grid import spec_label, streaming_cells  # noqa: E402
 from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title  # noqa: E402
 from mibench.paper.scale import Scale, scaled_span  # noqa: E402
-from mibench.paper.streaming import StreamingRun  # noqa: E402
-from mibench.paper.work import StreamingWork  # noqa: E402
+from mibench.paper.work import FigureWork  # noqa: E402
 from mibench.report.figures import save_figure  # noqa: E402
 from mibench.report.palette import estimator_styles  # noqa: E402
 from mibench.tasks.streaming import Staircase  # noqa: E402
@@ -84,9 +84,10 @@ class StaircaseDesign:
             for cubic, unit in self.variants
         ]
 
-    def panels(self, scale: Scale) -> list[tuple[StreamingRun, str, str]]:
-        """Every run with its panel keys: ``(run, short estimator label, critic)``."""
+    def panels(self, scale: Scale) -> list[tuple[Cell, Staircase, str, str]]:
+        """Every run with its panel keys: ``(cell, staircase, short estimator label, critic)``."""
         out = []
+        seeds = list(range(scale.seeds(self.seeds)))
         for task in self.tasks(scale):
             for critic, hidden in self.critics:
                 for name, extra in self.estimators:
@@ -99,28 +100,29 @@ class StaircaseDesign:
                         **dict(extra),
                     }
                     spec, short = _spec(name, params), spec_label(_spec(name, dict(extra)))
-                    for seed in range(scale.seeds(self.seeds)):
-                        out.append((StreamingRun(task, spec, seed), short, critic))
+                    out += [(c, task, short, critic) for c in streaming_cells(task, spec, seeds)]
         return out
 
-    def work(self, scale: Scale) -> StreamingWork:
+    def work(self, scale: Scale) -> FigureWork:
         """The runs of the design at ``scale``."""
-        return StreamingWork([run for run, _, _ in self.panels(scale)])
+        return FigureWork(
+            tuple(cell for cell, _, _, _ in self.panels(scale)), tuple(self.tasks(scale))
+        )
 
     def keys(self, scale: Scale) -> pd.DataFrame:
         """cell_id → task_id, variant, critic, short label, seed, steps_per_level."""
         return pd.DataFrame(
             [
                 {
-                    "cell_id": run.cell.cell_id,
-                    "task_id": run.task.id,
-                    "variant": f"{'cubic' if run.task.cubic else 'Gaussian'}, {run.task.unit}",
+                    "cell_id": cell.cell_id,
+                    "task_id": task.id,
+                    "variant": f"{'cubic' if task.cubic else 'Gaussian'}, {task.unit}",
                     "critic": critic,
                     "short": short,
-                    "seed": run.seed,
-                    "steps_per_level": run.task.steps_per_level,
+                    "seed": cell.seed,
+                    "steps_per_level": task.steps_per_level,
                 }
-                for run, short, critic in self.panels(scale)
+                for cell, task, short, critic in self.panels(scale)
             ]
         )
 

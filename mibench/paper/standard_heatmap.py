@@ -6,9 +6,9 @@ The 40 tasks of the ``standard`` suite × every built-in estimator
 standardised per column. The figure is the heatmap of the mean estimate at n = 10,000 coloured
 by the log ratio to the true MI clipped to ±1 (:func:`~mibench.report.figures.plot_heatmap`);
 the tables are the metric summary and the samples-to-factor-1.5 table
-(:func:`~mibench.report.tables.write_report`). Neural seeds train as batched ensembles
-(:mod:`mibench.paper.batched`); the largest n runs first, so the heatmap fills before the
-smaller sizes the samples-to-factor table needs.
+(:func:`~mibench.report.tables.write_report`). The engine trains neural seeds as batched
+groups and runs the largest n first, so the heatmap fills before the smaller sizes the
+samples-to-factor table needs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title
 from mibench.paper.scale import Scale
-from mibench.paper.work import FixedWork, builtin_estimators, fixed_work
+from mibench.paper.work import FigureWork, builtin_estimators, fixed_work
 from mibench.report.figures import plot_heatmap, save_figure
 from mibench.report.metrics import summarize
 from mibench.report.tables import write_report
@@ -27,7 +27,7 @@ from mibench.tasks import list_tasks
 NS, SEEDS = (100, 500, 1000, 3000, 5000, 10_000), 5
 
 
-def plan(scale: Scale) -> FixedWork:
+def plan(scale: Scale) -> FigureWork:
     """The ``standard`` suite × every built-in estimator × NS × 5 seeds (scaled)."""
     return fixed_work(list_tasks("standard"), builtin_estimators(), NS, SEEDS, scale)
 

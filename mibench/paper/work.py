@@ -1,57 +1,47 @@
-"""What a paper figure computes: a fixed-sample grid or a set of streaming runs.
+"""What a paper figure computes: its cells and their tasks (a plan, never a run loop).
 
-Both kinds store one row per cell in the figure's :class:`~mibench.harness.store.ResultStore`
-and skip what is stored already, so running a figure again resumes it; both know the cell ids
-that belong to the figure at its scale, so a figure is drawn from exactly its own rows.
+A figure's plan lists every cell of the figure at a scale, fixed-sample or streaming; the
+engine (:func:`mibench.harness.runner.execute`) computes the pending ones, and the figure is
+drawn from exactly its own rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any
 
+from mibench.harness.cells import Cell
 from mibench.harness.grid import Grid
-from mibench.harness.store import ResultStore
 from mibench.neural import DEFAULTS
-from mibench.paper.batched import is_neural, run_grid_batched
 from mibench.paper.scale import Scale
-from mibench.paper.streaming import StreamingRun, pending_runs, run_streaming
-from mibench.registry import BUILTIN_MODULES, estimator_factory, list_estimators, parse_spec
+from mibench.registry import BUILTIN_MODULES, estimator_factory, get_estimator, list_estimators
 from mibench.tasks import Task
 
 
-class Work(Protocol):
-    """The computation behind one figure at one scale."""
+@dataclass(frozen=True)
+class FigureWork:
+    """The cells behind one figure at one scale.
+
+    Attributes:
+        cells: every cell of the figure, stored or not.
+        tasks: the tasks of those cells (fixed-sample or streaming).
+    """
+
+    cells: tuple[Cell, ...]
+    tasks: tuple[Any, ...]
 
     def cell_ids(self) -> list[str]:
-        """Ids of every cell of the figure, stored or not."""
+        """Ids of every cell of the figure."""
+        return [c.cell_id for c in self.cells]
 
     def estimators(self) -> list[str]:
-        """Registry names of the figure's estimators."""
+        """Registry names of the figure's estimators, sorted."""
+        return sorted({c.estimator for c in self.cells})
 
-    def run(self, store: ResultStore, *, only: set[str] | None, progress: bool) -> str:
-        """Compute and store the pending cells (of the ``only`` estimators); a summary line."""
-
-
-@dataclass
-class FixedWork:
-    """A fixed-sample grid, run with :func:`~mibench.paper.batched.run_grid_batched`."""
-
-    grid: Grid
-
-    def cell_ids(self) -> list[str]:
-        return [c.cell_id for c in self.grid.cells()]
-
-    def estimators(self) -> list[str]:
-        return sorted({parse_spec(s)[0] for s in self.grid.estimators})
-
-    def run(self, store: ResultStore, *, only: set[str] | None, progress: bool) -> str:
-        s = run_grid_batched(self.grid, store, only=only, progress=progress)
-        return (
-            f"{s.total} cells selected: {s.skipped} already stored (skipped), {s.run} run now, "
-            f"{s.failed} of them not ok."
-        )
+    def select(self, estimators: set[str] | None) -> list[Cell]:
+        """The cells of the ``estimators`` (registry names; None: every cell)."""
+        return [c for c in self.cells if estimators is None or c.estimator in estimators]
 
 
 def builtin_estimators() -> list[str]:
@@ -74,8 +64,8 @@ def fixed_work(
     seeds: int,
     scale: Scale,
     min_seeds: int = 1,
-) -> FixedWork:
-    """A fixed-sample grid at ``scale``: each n and the seed count shrunk, and the neural
+) -> FigureWork:
+    """A fixed-sample grid at ``scale``: each n and the seed count shrunk, and the training
     estimators' ``max_steps`` (default 2,000) shrunk, at least 10; at full scale every
     estimator runs with its defaults.
 
@@ -89,37 +79,14 @@ def fixed_work(
     """
     specs = [
         f"{name}[max_steps={scale.steps(DEFAULTS.max_steps, floor=10)}]"
-        if is_neural(name) and not scale.full
+        if not scale.full and "max_steps" in get_estimator(name).get_params()
         else name
         for name in names
     ]
-    return FixedWork(
-        Grid(
-            tasks=list(tasks),
-            estimators=specs,
-            ns=sorted({scale.n(n) for n in ns}),
-            seeds=list(range(scale.seeds(seeds, floor=min_seeds))),
-        )
+    grid = Grid(
+        tasks=list(tasks),
+        estimators=specs,
+        ns=sorted({scale.n(n) for n in ns}),
+        seeds=list(range(scale.seeds(seeds, floor=min_seeds))),
     )
-
-
-@dataclass
-class StreamingWork:
-    """Streaming runs, trained with :func:`~mibench.paper.streaming.run_streaming`."""
-
-    runs: list[StreamingRun]
-
-    def cell_ids(self) -> list[str]:
-        return [r.cell.cell_id for r in self.runs]
-
-    def estimators(self) -> list[str]:
-        return sorted({parse_spec(r.spec)[0] for r in self.runs})
-
-    def run(self, store: ResultStore, *, only: set[str] | None, progress: bool) -> str:
-        selected = [r for r in self.runs if only is None or parse_spec(r.spec)[0] in only]
-        pending = pending_runs(selected, store)
-        done = run_streaming(pending, store, progress=progress)
-        return (
-            f"{len(selected)} streaming runs selected: {len(selected) - len(pending)} already "
-            f"stored (skipped), {done} run now."
-        )
+    return FigureWork(tuple(grid.cells()), tuple(grid.tasks))

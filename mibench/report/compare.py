@@ -10,10 +10,13 @@ Rules (all values in nats):
   tolerance, when the RMSE grows by more than the tolerance, or when BASE had ok rows and
   NEW has none. A change beyond the tolerance in either direction counts as *moved*.
 * **Cells** are matched by ``cell_id``. A cell regresses when it was ``ok`` in BASE and is not
-  ok in NEW, or, for a deterministic estimator (``deterministic = True`` on the class
-  registered under its name; estimators not registered count as non-deterministic), when
-  both values are ok and differ by more than ``rtol`` relative to the larger magnitude
-  (with an absolute floor of :data:`ZERO_ATOL` for values at zero).
+  ok in NEW, or, for a deterministic estimator, when both values are ok and differ by more
+  than ``rtol`` relative to the larger magnitude (with an absolute floor of
+  :data:`ZERO_ATOL` for values at zero). Whether an estimator is deterministic is read from
+  the rows' ``deterministic`` column, recorded when each row was computed (both sides must
+  say so); the live registry is never consulted, so the verdict depends on the two tables
+  alone. A table without the column (exported by mibench before it had one) counts as
+  non-deterministic.
 * Summaries and cells present on one side only are reported but never regress.
 """
 
@@ -25,7 +28,6 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from mibench.registry import estimator_factory
 from mibench.report.metrics import GROUP_COLUMNS, REQUIRED_COLUMNS, require_columns, summarize
 
 #: Default absolute tolerance on |bias| and RMSE growth (nats).
@@ -43,17 +45,11 @@ _CELL_IDENTITY = ["task_id", "label", "n", "seed", "estimator"]
 COMPARE_COLUMNS = REQUIRED_COLUMNS | {"cell_id", "seed"}
 
 
-def is_deterministic(estimator: str) -> bool:
-    """Whether the estimator registered as ``estimator`` declares ``deterministic = True``.
-
-    Names not in the registry, and factories without the attribute, count as
-    non-deterministic.
-    """
-    try:
-        factory = estimator_factory(estimator)
-    except ValueError:
-        return False
-    return bool(getattr(factory, "deterministic", False))
+def _deterministic(df: pd.DataFrame) -> pd.Series:
+    """Per row, the recorded ``deterministic`` flag (False where missing or unknown)."""
+    if "deterministic" not in df.columns:
+        return pd.Series(False, index=df.index)
+    return df["deterministic"].astype(float).fillna(0.0).astype(bool)
 
 
 @dataclass
@@ -175,7 +171,9 @@ def _compare_summaries(base: pd.DataFrame, new: pd.DataFrame, atol: float) -> pd
 
 
 def _compare_cells(base: pd.DataFrame, new: pd.DataFrame, rtol: float) -> pd.DataFrame:
-    cols = ["cell_id", *_CELL_IDENTITY, "status", "mi_estimate"]
+    cols = ["cell_id", *_CELL_IDENTITY, "status", "mi_estimate", "deterministic"]
+    base = base.assign(deterministic=_deterministic(base))
+    new = new.assign(deterministic=_deterministic(new))
     m = base[cols].merge(
         new[cols], on="cell_id", how="outer", suffixes=("_base", "_new"), indicator=True, sort=False
     )
@@ -192,14 +190,17 @@ def _compare_cells(base: pd.DataFrame, new: pd.DataFrame, rtol: float) -> pd.Dat
             "status_new",
             "estimate_base",
             "estimate_new",
+            "deterministic_base",
+            "deterministic_new",
         ]
     ]
     b, n = m["estimate_base"].astype(float), m["estimate_new"].astype(float)
     diff, scale = (n - b).abs(), np.maximum(b.abs(), n.abs())
     m["rel_diff"] = (diff / scale).mask(scale == 0, 0.0)  # NaN when a side has no value
-    flags = {name: is_deterministic(name) for name in m["estimator"].dropna().unique()}
-    m["deterministic"] = [flags.get(name, False) for name in m["estimator"]]
     both = m["side"] == "both"
+    m["deterministic"] = (
+        both & m.pop("deterministic_base").eq(True) & m.pop("deterministic_new").eq(True)
+    )
     lost = both & (m["status_base"] == "ok") & (m["status_new"] != "ok")
     both_ok = both & (m["status_base"] == "ok") & (m["status_new"] == "ok")
     changed = both_ok & m["deterministic"] & (diff > np.maximum(rtol * scale, ZERO_ATOL))

@@ -7,20 +7,18 @@ or ``results.csv``, as written by ``mibench run``) or one results file with suff
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 from pathlib import Path
 
 import pandas as pd
 
-from mibench.harness.store import ResultStore
+from mibench.harness.archive import RESULTS_FILE, read_traces
+from mibench.harness.store import STORE_FILE, TRACE_COLUMNS, ResultStore
 from mibench.report.metrics import REQUIRED_COLUMNS, require_columns
 
 #: Results files looked for in a run folder, in order of preference.
-RUN_FOLDER_FILES = ("results.sqlite", "results.parquet", "results.csv")
+RUN_FOLDER_FILES = (STORE_FILE, RESULTS_FILE, "results.csv")
 
 _TEXT_COLUMNS = {c: str for c in ("cell_id", "task_id", "label", "estimator", "status")}
-_TRACE_COLUMNS = ["cell_id", "step", "train_value", "test_value"]
 
 
 def results_file(source: str | Path) -> Path:
@@ -45,21 +43,6 @@ def results_file(source: str | Path) -> Path:
     return path
 
 
-def _open_store(path: Path) -> ResultStore:
-    """Open an existing SQLite results store, checking read-only first that it is one."""
-    uri = path.resolve().as_uri() + "?mode=ro"
-    try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'results'"
-            ).fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise ValueError(f"{path}: not a readable SQLite results store ({exc})") from exc
-    if not found:
-        raise ValueError(f"{path}: SQLite file has no 'results' table")
-    return ResultStore(path)
-
-
 def load_results(source: str | Path) -> pd.DataFrame:
     """The long results table of ``source``, one row per cell (DESIGN.md, Results table).
 
@@ -71,11 +54,13 @@ def load_results(source: str | Path) -> pd.DataFrame:
 
     Raises:
         ValueError: for a missing or unsupported source, an empty table, or a table without
-            the columns the reports need (the message names the path and the columns).
+            the columns the reports need (the message names the path and the columns);
+            :class:`~mibench.harness.store.StoreError` for a SQLite file that is not a
+            readable mibench store (an older store is migrated first).
     """
     path = results_file(source)
     if path.suffix == ".sqlite":
-        with _open_store(path) as store:
+        with ResultStore(path) as store:
             df = store.results()
     elif path.suffix == ".parquet":
         df = pd.read_parquet(path)
@@ -98,9 +83,8 @@ def load_traces(source: str | Path) -> pd.DataFrame:
     """
     path = results_file(source)
     if path.suffix == ".sqlite":
-        with _open_store(path) as store:
+        with ResultStore(path) as store:
             return store.traces()
-    side = path.parent / "traces.parquet"
-    if Path(source).is_dir() and side.is_file():
-        return pd.read_parquet(side)[_TRACE_COLUMNS]
-    return pd.DataFrame(columns=_TRACE_COLUMNS)
+    if Path(source).is_dir():
+        return read_traces(path.parent)
+    return pd.DataFrame(columns=list(TRACE_COLUMNS))

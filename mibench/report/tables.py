@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from tabulate import tabulate
 
+from mibench.harness.archive import write_tables
 from mibench.harness.store import ResultStore
-from mibench.report.figures import plot_estimate_vs_true, save_figure
 from mibench.report.metrics import samples_to_factor, summarize
 
 #: Summary columns shown in the Markdown and LaTeX tables, with their headers and formats.
@@ -31,43 +31,25 @@ SUMMARY_DISPLAY = {
 }
 
 
-def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """Object columns mixing Python types (e.g. int and str hyperparameters) become text."""
-    out = df.copy()
-    for col in [c for c in out.columns if pd.api.types.is_object_dtype(out[c])]:
-        kinds = {type(v) for v in out[col] if v is not None and v == v}
-        if len(kinds) > 1:
-            out[col] = [None if v is None or v != v else str(v) for v in out[col]]
-    return out
+def export_run(run_dir: str | Path, store: ResultStore) -> tuple[list[Path], pd.DataFrame]:
+    """Write the results table, its traces and the summary table of a run (no figures).
 
-
-def export_run(run_dir: str | Path, store: ResultStore) -> list[Path]:
-    """Write the results table, traces, summary table and the estimate-vs-true figure.
-
-    Files (in ``run_dir``): ``results.csv``, ``results.parquet``, ``traces.parquet`` (when
-    any estimator recorded a trace), ``summary.csv``, ``estimate_vs_true.png``.
+    Files (in ``run_dir``): ``results.csv``, ``results.parquet`` and ``traces.parquet`` (when
+    any estimator recorded a trace; both zstd Parquet, :mod:`mibench.harness.archive`) and
+    ``summary.csv``.
 
     Returns:
-        The paths written.
+        The paths written and the summary table
+        (:func:`~mibench.report.metrics.summarize`), from which the run's figures are drawn.
     """
     run_dir = Path(run_dir)
     results = store.results()
-    written = []
     results.to_csv(run_dir / "results.csv", index=False)
-    written.append(run_dir / "results.csv")
-    _parquet_safe(results).to_parquet(run_dir / "results.parquet", index=False)
-    written.append(run_dir / "results.parquet")
-    traces = store.traces()
-    if not traces.empty:
-        traces.to_parquet(run_dir / "traces.parquet", index=False)
-        written.append(run_dir / "traces.parquet")
+    written = [run_dir / "results.csv", *write_tables(run_dir, results, store.traces())]
     summary = summarize(results)
     summary.to_csv(run_dir / "summary.csv", index=False, float_format="%.6g")
     written.append(run_dir / "summary.csv")
-    if (summary["n_ok"] > 0).any():
-        fig = plot_estimate_vs_true(summary)
-        written += save_figure(fig, run_dir / "estimate_vs_true", formats=("png",))
-    return written
+    return written, summary
 
 
 def _write_text_tables(

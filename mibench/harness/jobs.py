@@ -1,0 +1,231 @@
+"""Job kinds of the engine: what one unit of work computes, and the rows it returns.
+
+A job is a picklable callable that computes one or more cells of one task and returns their
+rows; it never raises for a failing estimator. Kinds:
+
+* :class:`CellJob` — one fixed-sample cell: sample, standardise, estimate.
+* :class:`GroupJob` — the seeds of one (task, estimator configuration, n) trained as one
+  batched model by the estimator class's ``estimate_group`` (the neural estimators). Each
+  member sees its own cell's data and seed, so its value is the one its :class:`CellJob`
+  gives (bit for bit on CPU; tested), whatever else is in the group.
+* :class:`StreamingJob` — the seeds of one configuration on a streaming task, trained by the
+  class's ``estimate_streaming_group``. Member e's batches come from its cell's data seed,
+  so every estimator sees the same batches for the same replicate seed.
+
+Every kind shares :meth:`Job.__call__`: warnings are collected into the message, an
+exception becomes an ``error`` row for every cell of the job
+(:func:`~mibench.harness.schema.error_estimate`), and rows are built by
+:func:`~mibench.harness.schema.result_row`. New kinds (regulariser benchmarks, paired
+invariance groups) subclass :class:`Job` and implement :meth:`Job.fit`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mibench.estimate import Estimate
+from mibench.harness.cells import Cell
+from mibench.harness.schema import error_estimate, result_row, task_columns, utc_now
+
+#: One finished cell: its row and its trace ``[(step, train_value, test_value), ...]``.
+CellOutput = tuple[dict[str, Any], list[tuple[int, float, float]]]
+
+
+def standardize_columns(a: np.ndarray) -> np.ndarray:
+    """Centre each column and scale it to unit sd (ddof=0); constant columns become 0.
+
+    Args:
+        a: array of shape ``(n, d)``.
+
+    Returns:
+        A new ``(n, d)`` float64 array.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    centred = a - a.mean(axis=0)
+    sd = centred.std(axis=0)
+    return centred / np.where(sd > 0, sd, 1.0)
+
+
+def cell_data(cell: Cell, task: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The samples of a fixed-sample cell: ``task.sample(n, data seed)``, standardised per
+    column when the cell says so; shapes ``(n, dim_x)`` and ``(n, dim_y)``."""
+    x, y = task.sample(cell.n, cell.data_seed)
+    if cell.standardize:
+        x, y = standardize_columns(x), standardize_columns(y)
+    return x, y
+
+
+def member_params(cell: Cell) -> dict[str, Any]:
+    """The estimator's hyperparameters for ``cell``: its params, with the cell's estimator
+    seed where the configuration leaves ``seed`` unset (None)."""
+    params = dict(cell.params)
+    if "seed" in params and params["seed"] is None:
+        params["seed"] = cell.estimator_seed
+    return params
+
+
+@dataclass(frozen=True)
+class Job(ABC):
+    """Cells of one task computed together.
+
+    Attributes:
+        cells: the cells, in the order of the returned rows.
+        task: their task (fixed-sample or streaming).
+        factory: builds an estimator from hyperparameters (the registry's factory).
+    """
+
+    cells: tuple[Cell, ...]
+    task: Any
+    factory: Callable[..., Any]
+    #: The ``job_kind`` column of the rows.
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def fit(self) -> list[Estimate]:
+        """One estimate per cell, in order; may raise (the caller turns it into rows)."""
+
+    @property
+    def description(self) -> str:
+        """``label on task`` for progress bars and messages."""
+        return f"{self.cells[0].label} on {self.task.id}"
+
+    def __call__(self) -> list[CellOutput]:
+        """Compute the job; never raises for a failing estimator.
+
+        Returns:
+            One ``(row, trace)`` per cell, in order.
+        """
+        return self.outputs(*self._attempt())
+
+    def _attempt(self) -> tuple[list[Estimate], list[str], str]:
+        started = utc_now()
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                results = self.fit()
+        except Exception as exc:  # noqa: BLE001 - one failing job never stops a grid
+            results = [error_estimate(exc) for _ in self.cells]
+        if len(results) != len(self.cells):
+            raise RuntimeError(
+                f"{type(self).__name__}.fit returned {len(results)} estimates for "
+                f"{len(self.cells)} cells"
+            )
+        return results, sorted({f"{w.category.__name__}: {w.message}" for w in caught}), started
+
+    def outputs(self, results: list[Estimate], warned: list[str], started: str) -> list[CellOutput]:
+        """The rows and traces of ``results`` (one per cell), with ``warned`` in each message."""
+        columns = task_columns(self.task)
+        deterministic = bool(getattr(self.factory, "deterministic", False))
+        out = []
+        for cell, result in zip(self.cells, results, strict=True):
+            messages = ([result.message] if result.message else []) + warned
+            row = result_row(
+                cell,
+                columns,
+                result,
+                messages,
+                started,
+                job_kind=self.kind,
+                group_size=len(self.cells),
+                deterministic=deterministic,
+            )
+            out.append((row, list(result.trace)))
+        return out
+
+
+@dataclass(frozen=True)
+class CellJob(Job):
+    """One fixed-sample cell."""
+
+    kind: ClassVar[str] = "cell"
+
+    def fit(self) -> list[Estimate]:
+        (cell,) = self.cells
+        x, y = cell_data(cell, self.task)
+        return [self.factory(**member_params(cell)).estimate(x, y)]
+
+
+@dataclass(frozen=True)
+class GroupJob(Job):
+    """The seeds of one fixed-sample configuration, trained as one batched model."""
+
+    kind: ClassVar[str] = "group"
+
+    def fit(self) -> list[Estimate]:
+        data = [cell_data(c, self.task) for c in self.cells]
+        members = [self.factory(**member_params(c)) for c in self.cells]
+        return self.factory.estimate_group(members, [x for x, _ in data], [y for _, y in data])
+
+
+@dataclass(frozen=True)
+class StreamingJob(Job):
+    """The seeds of one configuration on a streaming task, trained as one batched model."""
+
+    kind: ClassVar[str] = "streaming"
+
+    def fit(self) -> list[Estimate]:
+        members = [self.factory(**{**c.params, "seed": c.data_seed}) for c in self.cells]
+        return self.factory.estimate_streaming_group(members, self.task)
+
+
+def is_streaming(task: Any) -> bool:
+    """True for a streaming task (one with a ``true_mi(step)`` schedule)."""
+    return hasattr(task, "true_mi")
+
+
+def can_batch(factory: Callable[..., Any]) -> bool:
+    """True when the estimator class trains several seeds as one model (``estimate_group``)."""
+    return callable(getattr(factory, "estimate_group", None))
+
+
+def plan_jobs(
+    cells: Sequence[Cell],
+    tasks: dict[str, Any],
+    factories: dict[str, Callable[..., Any]],
+    *,
+    batch: bool = True,
+) -> list[Job]:
+    """Group ``cells`` into jobs, largest n first (so an interrupted run has its most
+    informative cells), in the cells' order otherwise.
+
+    Cells on a streaming task form one :class:`StreamingJob` per (task, configuration); with
+    ``batch``, fixed-sample cells of an estimator that :func:`can_batch` form one
+    :class:`GroupJob` per (task, configuration, n); every other cell is a :class:`CellJob`.
+
+    Args:
+        cells: the cells to compute.
+        tasks: task id → task, for every cell.
+        factories: estimator name → factory, for every cell.
+        batch: train the seeds of a batchable configuration together.
+
+    Raises:
+        ValueError: for a cell of a streaming task whose estimator has no
+            ``estimate_streaming_group`` (only neural estimators train on streams).
+    """
+    groups: dict[tuple, list[Cell]] = {}
+    for cell in cells:
+        task, factory = tasks[cell.task_id], factories[cell.estimator]
+        if is_streaming(task):
+            if not callable(getattr(factory, "estimate_streaming_group", None)):
+                raise ValueError(
+                    f"estimator {cell.estimator!r} cannot train on the streaming task "
+                    f"{task.id!r}: only the neural estimators have a streaming mode"
+                )
+            key: tuple = (StreamingJob, cell.task_id, cell.label, cell.n, cell.params_key)
+        elif batch and can_batch(factory):
+            key = (GroupJob, cell.task_id, cell.label, cell.n, cell.params_key)
+        else:
+            key = (CellJob, cell.cell_id)
+        groups.setdefault(key, []).append(cell)
+    jobs = [
+        key[0](tuple(members), tasks[members[0].task_id], factories[members[0].estimator])
+        for key, members in groups.items()
+    ]
+    return sorted(jobs, key=lambda j: -j.cells[0].n)

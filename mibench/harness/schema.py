@@ -1,0 +1,277 @@
+"""The results-row schema: its columns, its version, and the one function that builds a row.
+
+Every job kind of the engine (:mod:`mibench.harness.jobs`) turns its estimates into rows
+through :func:`result_row`, and every failure into an estimate through :func:`error_estimate`,
+so rows of every kind have the same columns and the same message format. The store
+(:mod:`mibench.harness.store`) records :data:`STORE_VERSION` in the database and migrates or
+refuses a store of another version; adding a column means adding it to
+:data:`RESULT_COLUMNS`, to :func:`result_row`, and a migration rule to
+:data:`MIGRATIONS` with the version bumped. The cell id does not depend on this version
+(see :data:`mibench.harness.cells.CELL_VERSION`), so a new column never invalidates stored
+cells.
+
+Columns beyond the identity, value and provenance of a cell:
+
+* ``deterministic`` (0/1): the estimator declares that its value depends on the data alone
+  (``Estimator.deterministic``), recorded when the row is computed so that reports and
+  ``mibench compare`` never ask the live registry.
+* ``job_kind``: ``cell`` (one fixed-sample cell), ``group`` (the seeds of one neural
+  configuration trained as one batched model) or ``streaming`` (a streaming run).
+* ``group_size``: how many cells trained together in that job (1 for a ``cell``). A member's
+  value does not depend on its group (tested bit for bit on CPU); the column says which
+  group it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mibench.estimate import Estimate, Status
+from mibench.harness.cells import Cell, canonical_json
+from mibench.harness.provenance import provenance
+
+if TYPE_CHECKING:
+    from mibench.tasks import Task
+    from mibench.tasks.streaming import StreamingTask
+
+#: Version of the store's table layout; stored in the database (``PRAGMA user_version``).
+STORE_VERSION = 2
+
+#: Job kinds, the values of the ``job_kind`` column.
+JOB_KINDS = ("cell", "group", "streaming")
+
+#: Columns of the ``results`` table, in order.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "cell_id",
+    "task_id",
+    "task_version",
+    "task_name",
+    "task_tags",
+    "dim_x",
+    "dim_y",
+    "estimator",
+    "label",
+    "params_json",
+    "n",
+    "seed",
+    "standardize",
+    "data_seed",
+    "mi_true",
+    "mi_true_stderr",
+    "mi_estimate",
+    "mi_stderr",
+    "status",
+    "message",
+    "wall_seconds",
+    "fit_seconds",
+    "samples_per_second",
+    "steps",
+    "steps_per_second",
+    "device",
+    "extras_json",
+    "deterministic",
+    "job_kind",
+    "group_size",
+    "mibench_version",
+    "python_version",
+    "numpy_version",
+    "torch_version",
+    "git_commit",
+    "host",
+    "started_at",
+    "finished_at",
+)
+
+#: Columns stored as integers (the rest are text or real numbers).
+INTEGER_COLUMNS = frozenset(
+    {
+        "task_version",
+        "dim_x",
+        "dim_y",
+        "n",
+        "seed",
+        "standardize",
+        "steps",
+        "deterministic",
+        "group_size",
+    }
+)
+#: Columns stored as real numbers.
+REAL_COLUMNS = frozenset(
+    {
+        "mi_true",
+        "mi_true_stderr",
+        "mi_estimate",
+        "mi_stderr",
+        "wall_seconds",
+        "fit_seconds",
+        "samples_per_second",
+        "steps_per_second",
+    }
+)
+
+
+def _v1_job(row: dict[str, Any]) -> tuple[str, int]:
+    """``(job_kind, group_size)`` of a version-1 row, read from its extras.
+
+    Neural estimators recorded ``ensemble_size`` in their extras, streaming runs also
+    ``task``; every other row was a single cell.
+    """
+    extras = json.loads(row.get("extras_json") or "{}")
+    size = int(extras.get("ensemble_size", 1))
+    if "ensemble_size" in extras and "task" in extras:
+        return "streaming", size
+    return ("group" if size > 1 else "cell"), size
+
+
+def _v1_deterministic(row: dict[str, Any]) -> int | None:
+    """The ``deterministic`` flag of a version-1 row's estimator, from the registry when the
+    store is migrated (None for a name that is not registered here)."""
+    from mibench.registry import estimator_factory
+
+    try:
+        factory = estimator_factory(row["estimator"])
+    except ValueError:
+        return None
+    return int(bool(getattr(factory, "deterministic", False)))
+
+
+#: Migrations: from version v to v + 1, the columns added and a function giving their values
+#: for one old row (a dict of its columns).
+MIGRATIONS: dict[int, tuple[tuple[str, ...], Any]] = {
+    1: (
+        ("deterministic", "job_kind", "group_size"),
+        lambda row: (_v1_deterministic(row), *_v1_job(row)),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TaskColumns:
+    """The task columns of a row, for a fixed-sample or a streaming task.
+
+    Attributes:
+        id, version, name: the task's identity.
+        tags: its family tags.
+        dim_x, dim_y: dimensions of X and Y.
+        mi: the true MI in nats (a streaming task: the MI of its last step).
+        mi_stderr: the standard error of ``mi`` (0 when exact).
+    """
+
+    id: str
+    version: int
+    name: str
+    tags: frozenset[str]
+    dim_x: int
+    dim_y: int
+    mi: float
+    mi_stderr: float = 0.0
+
+
+def task_columns(task: Task | StreamingTask) -> TaskColumns:
+    """The :class:`TaskColumns` of a task; a streaming task is recognised by ``true_mi``."""
+    if hasattr(task, "true_mi"):
+        mi, stderr = float(task.true_mi(task.n_steps - 1)), 0.0
+    else:
+        mi, stderr = float(task.mi), float(task.mi_stderr)
+    return TaskColumns(
+        id=task.id,
+        version=task.version,
+        name=task.name,
+        tags=frozenset(task.tags),
+        dim_x=task.dim_x,
+        dim_y=task.dim_y,
+        mi=mi,
+        mi_stderr=stderr,
+    )
+
+
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 to the second (the ``started_at``/``finished_at`` format)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def error_estimate(exc: BaseException) -> Estimate:
+    """An ``error`` estimate for an exception raised while running a job.
+
+    The message is ``"<type>: <text> (at <file name>:<line>)"`` with the file's base name only,
+    so that stored messages never hold a path of the machine that computed them.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return Estimate.failed(Status.ERROR, f"{type(exc).__name__}: {exc}{where}")
+
+
+def _finite_or_none(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def result_row(
+    cell: Cell,
+    task: TaskColumns,
+    result: Estimate,
+    messages: list[str],
+    started: str,
+    *,
+    job_kind: str,
+    group_size: int,
+    deterministic: bool,
+) -> dict[str, Any]:
+    """The results-table row of a finished cell (the columns of :data:`RESULT_COLUMNS`).
+
+    Args:
+        cell: the cell.
+        task: its task's columns (:func:`task_columns`).
+        result: the cell's estimate; a non-finite value is stored as NULL.
+        messages: joined with ``"; "`` into ``message``.
+        started: when the job started (:func:`utc_now`).
+        job_kind: one of :data:`JOB_KINDS`.
+        group_size: cells trained together in the job.
+        deterministic: the estimator's declared determinism.
+
+    Raises:
+        ValueError: for a ``job_kind`` outside :data:`JOB_KINDS`.
+    """
+    if job_kind not in JOB_KINDS:
+        raise ValueError(f"job_kind must be one of {JOB_KINDS}, got {job_kind!r}")
+    return {
+        "cell_id": cell.cell_id,
+        "task_id": task.id,
+        "task_version": task.version,
+        "task_name": task.name,
+        "task_tags": ",".join(sorted(task.tags)),
+        "dim_x": task.dim_x,
+        "dim_y": task.dim_y,
+        "estimator": cell.estimator,
+        "label": cell.label,
+        "params_json": canonical_json(cell.params),
+        "n": cell.n,
+        "seed": cell.seed,
+        "standardize": int(cell.standardize),
+        "data_seed": str(cell.data_seed),
+        "mi_true": task.mi,
+        "mi_true_stderr": task.mi_stderr,
+        "mi_estimate": _finite_or_none(result.value),
+        "mi_stderr": _finite_or_none(result.stderr),
+        "status": str(result.status),
+        "message": "; ".join(messages),
+        "wall_seconds": result.wall_seconds,
+        "fit_seconds": result.fit_seconds,
+        "samples_per_second": _finite_or_none(result.samples_per_second),
+        "steps": result.steps,
+        "steps_per_second": _finite_or_none(result.steps_per_second),
+        "device": result.device,
+        "extras_json": canonical_json(result.extras),
+        "deterministic": int(bool(deterministic)),
+        "job_kind": job_kind,
+        "group_size": int(group_size),
+        **provenance(),
+        "started_at": started,
+        "finished_at": utc_now(),
+    }
