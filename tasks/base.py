@@ -177,6 +177,28 @@ def family_tags(*families: str, dim_x: int, dim_y: int, independent: bool = Fals
 
 
 @dataclass(frozen=True)
+class Pairing:
+    """What makes a task a variant of a paired invariance study (:mod:`mibench.tasks.invariance`).
+
+    A variant samples its base task's draws (the same data seed for a given n and replicate)
+    and pushes them through one transform family at one strength, so that the difference of
+    an estimator's values on variant and base measures the estimator, not sampling noise.
+
+    Attributes:
+        base_id: id of the base task whose draws the variant transforms.
+        family: the transform family (``identity`` for the base itself).
+        strength: the family's strength parameter (0 for ``identity``).
+        stress: True for the floating-point stress families (scales and shifts that can merge
+            values in float64, so not injective in practice).
+    """
+
+    base_id: str
+    family: str
+    strength: float
+    stress: bool = False
+
+
+@dataclass(frozen=True)
 class Task:
     """A benchmark task: a :class:`Distribution` and transforms applied to X and Y.
 
@@ -193,6 +215,8 @@ class Task:
         tags: family tags (gaussian, reparameterized, high-dimensional, heavy-tailed,
             mixture, discrete-continuous, staircase, independent).
         citation: where the construction comes from.
+        pairing: set for a variant of a paired invariance study (:class:`Pairing`); its cells
+            draw the base task's samples.
     """
 
     id: str
@@ -203,6 +227,7 @@ class Task:
     version: int = 1
     tags: frozenset[str] = field(default_factory=frozenset)
     citation: str = ""
+    pairing: Pairing | None = None
 
     @property
     def dim_x(self) -> int:

@@ -7,6 +7,7 @@ holds streaming tasks (:mod:`mibench.tasks.streaming`); the others extend the ca
 
 from __future__ import annotations
 
+from mibench.tasks.invariance import suite_tasks
 from mibench.tasks.registry import register_suite
 from mibench.tasks.streaming import Staircase
 
@@ -160,4 +161,10 @@ register_suite(
     HEAVY_TAILS,
     description="multivariate Student-t with nu from 1 to 30, and power transforms",
     build=False,
+)
+register_suite(
+    "invariance",
+    suite_tasks(),
+    description="paired invariance study: 4 Gaussian bases x 10 transform families x 3 "
+    "strengths (and the base itself), each variant on its base's draws",
 )

@@ -261,16 +261,25 @@ BIMODAL_Y = ((0.5, 0.5), (-1.0, 3.0))
 
 
 class SwissRoll(Transform):
-    """Embeds 1-D u ∈ [0, 1] into 2-D: t = 1.5π(1 + 2u), u ↦ (t cos t, t sin t)/21.
+    """Embeds 1-D u ∈ [0, 1] into 2-D: t = 1.5π·w·(1 + 2u), u ↦ (t cos t, t sin t)/21.
 
-    Injective because ‖output‖ = t/21 grows with u (Czyż et al. 2023). Apply it after
-    :class:`NormalCDF`.
+    Injective because ‖output‖ = t/21 grows with u (Czyż et al. 2023, whose roll is w = 1).
+    Apply it after :class:`NormalCDF`.
+
+    Args:
+        turns: the factor w > 0 on the angle (more turns of the roll for larger w).
 
     Raises:
-        ValueError: for an input that is not 1-D, or values outside [0, 1].
+        ValueError: for ``turns`` that is not a finite number > 0; for an input that is not
+            1-D, or values outside [0, 1].
     """
 
     name = "swissroll"
+
+    def __init__(self, turns: float = 1.0) -> None:
+        if not (np.isfinite(turns) and turns > 0):
+            raise ValueError(f"turns must be a finite number > 0, got {turns!r}")
+        self.turns = float(turns)
 
     def out_dim(self, dim: int) -> int:
         if dim != 1:
@@ -282,12 +291,12 @@ class SwissRoll(Transform):
         self.out_dim(a.shape[1])
         if np.any((a < 0) | (a > 1)):
             raise ValueError("swissroll expects values in [0, 1]; apply normal_cdf first")
-        t = 1.5 * np.pi * (1.0 + 2.0 * a[:, 0])
+        t = 1.5 * np.pi * self.turns * (1.0 + 2.0 * a[:, 0])
         return np.column_stack([t * np.cos(t), t * np.sin(t)]) / 21.0
 
     def inverse(self, b: np.ndarray) -> np.ndarray:
         t = 21.0 * np.hypot(b[:, 0], b[:, 1])
-        return ((t / (1.5 * np.pi) - 1.0) / 2.0)[:, None]
+        return ((t / (1.5 * np.pi * self.turns) - 1.0) / 2.0)[:, None]
 
 
 class Spiral(Transform):
@@ -370,6 +379,126 @@ class LinearMap(Transform):
 
     def inverse(self, b: np.ndarray) -> np.ndarray:
         return np.linalg.solve(self.matrix, _as_2d(b).T).T
+
+
+class PreScaled(Transform):
+    """x ↦ f(s·x) per coordinate for a coordinate-wise transform f and a factor s > 0 (e.g.
+    Φ(s·x), arsinh(s·x)); strictly increasing when f is.
+
+    Args:
+        inner: the coordinate-wise transform f.
+        scale: the factor s, a finite number > 0.
+
+    Raises:
+        ValueError: for a ``scale`` that is not a finite number > 0.
+    """
+
+    def __init__(self, inner: Transform, scale: float) -> None:
+        if not (np.isfinite(scale) and scale > 0):
+            raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
+        self.inner, self.scale = inner, float(scale)
+        self.name = f"{inner.name}_{self.scale:g}"
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        return self.inner(self.scale * np.asarray(a, dtype=np.float64))
+
+    def inverse(self, b: np.ndarray) -> np.ndarray:
+        return self.inner.inverse(b) / self.scale
+
+
+class MonotoneSpline(Transform):
+    """A strictly increasing piecewise-linear map per coordinate (a linear spline through
+    increasing knots), extended linearly beyond the end knots with the end slopes.
+
+    Args:
+        knots: ``(k, 2)`` points ``(x_i, f(x_i))``, both columns strictly increasing, k >= 2.
+
+    Raises:
+        ValueError: unless both columns of ``knots`` are finite and strictly increasing.
+    """
+
+    name = "spline"
+
+    def __init__(self, knots: np.ndarray) -> None:
+        k = np.asarray(knots, dtype=np.float64)
+        if k.ndim != 2 or k.shape[1] != 2 or k.shape[0] < 2 or not np.all(np.isfinite(k)):
+            raise ValueError(f"knots must be a finite (k >= 2, 2) array, got shape {k.shape}")
+        if np.any(np.diff(k[:, 0]) <= 0) or np.any(np.diff(k[:, 1]) <= 0):
+            raise ValueError("knots must be strictly increasing in both columns")
+        self.knots = k
+
+    @staticmethod
+    def _map(a: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        a = np.asarray(a, dtype=np.float64)
+        lo = ys[0] + (a - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0])
+        hi = ys[-1] + (a - xs[-1]) * (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
+        return np.where(a < xs[0], lo, np.where(a > xs[-1], hi, np.interp(a, xs, ys)))
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        return self._map(a, self.knots[:, 0], self.knots[:, 1])
+
+    def inverse(self, b: np.ndarray) -> np.ndarray:
+        return self._map(b, self.knots[:, 1], self.knots[:, 0])
+
+
+def random_spline(
+    roughness: float, seed: int, span: float = 3.0, pieces: int = 8
+) -> MonotoneSpline:
+    """A fixed random :class:`MonotoneSpline`: ``pieces`` equal pieces over [−span, span]
+    whose slopes are exp(roughness · z), z standard normal drawn from ``seed`` (roughness 0 is
+    the identity)."""
+    rng = np.random.default_rng([pieces, seed])
+    xs = np.linspace(-span, span, pieces + 1)
+    slopes = np.exp(roughness * rng.standard_normal(pieces))
+    ys = np.concatenate([[-span], -span + np.cumsum(slopes * np.diff(xs))])
+    return MonotoneSpline(np.column_stack([xs, ys]))
+
+
+class Affine(Transform):
+    """x ↦ s ⊙ x + c: a scale factor per coordinate and one shift (injective in exact
+    arithmetic; in float64 a shift far above the spread merges values).
+
+    Args:
+        scales: ``(d,)`` finite non-zero factors.
+        shift: a finite number added to every coordinate.
+
+    Raises:
+        ValueError: for a zero or non-finite factor or shift, or another input dimension.
+    """
+
+    def __init__(self, scales: Sequence[float], shift: float = 0.0, name: str = "affine") -> None:
+        self.scales = np.asarray(scales, dtype=np.float64).ravel()
+        if not np.all(np.isfinite(self.scales)) or np.any(self.scales == 0):
+            raise ValueError(f"scales must be finite and non-zero, got {self.scales}")
+        if not np.isfinite(shift):
+            raise ValueError(f"shift must be finite, got {shift!r}")
+        self.shift, self.name = float(shift), name
+
+    def out_dim(self, dim: int) -> int:
+        if dim != self.scales.size:
+            raise ValueError(f"{self.name} has {self.scales.size} factors, got dimension {dim}")
+        return dim
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        return _as_2d(a) * self.scales + self.shift
+
+    def inverse(self, b: np.ndarray) -> np.ndarray:
+        return (_as_2d(b) - self.shift) / self.scales
+
+
+def conditioned_linear(dim: int, kappa: float, seed: int) -> LinearMap:
+    """A fixed invertible linear map U·diag(σ)·Vᵀ with condition number ``kappa``: U, V drawn
+    from ``seed``, σ geometric from κ^½ to κ^−½ (so det = 1); κ = 1 is a rotation.
+
+    Raises:
+        ValueError: unless ``kappa`` is a finite number >= 1.
+    """
+    if not (np.isfinite(kappa) and kappa >= 1):
+        raise ValueError(f"kappa must be a finite number >= 1, got {kappa!r}")
+    rng = np.random.default_rng([dim, seed, 7])
+    u, v = _orthogonal(dim, rng), _orthogonal(dim, rng)
+    sigma = kappa ** np.linspace(0.5, -0.5, dim) if dim > 1 else np.ones(1)
+    return LinearMap((u * sigma) @ v.T, name=f"linear_k{kappa:g}")
 
 
 def _orthogonal(dim: int, rng: np.random.Generator) -> np.ndarray:

@@ -60,6 +60,11 @@ class Cell:
         n: number of samples.
         seed: replicate index of the cell.
         standardize: whether x and y are standardised per column after sampling.
+        paired_base: for a cell of a paired invariance study, the id of the base task whose
+            draws its task transforms: the data seed and the estimator's derived seed then
+            come from the base (the same draws and the same critic initialisation for every
+            variant of the base), and the cell id records the pairing. None for every other
+            cell (whose id and seeds are as they always were).
     """
 
     task_id: str
@@ -70,11 +75,12 @@ class Cell:
     n: int
     seed: int
     standardize: bool = True
+    paired_base: str | None = None
 
     @property
     def cell_id(self) -> str:
         """Stable hex id of the cell (identical across processes, machines and runs)."""
-        payload = (
+        payload: tuple = (
             CELL_VERSION,
             self.task_id,
             self.task_version,
@@ -84,6 +90,8 @@ class Cell:
             self.seed,
             self.standardize,
         )
+        if self.paired_base is not None:
+            payload += ("paired", self.paired_base)
         return hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:24]
 
     @property
@@ -93,13 +101,18 @@ class Cell:
         return canonical_json((self.estimator, self.params, self.standardize))
 
     @property
+    def _seed_task(self) -> str:
+        return self.task_id if self.paired_base is None else self.paired_base
+
+    @property
     def data_seed(self) -> int:
-        """Seed for ``Task.sample``; shared by every estimator of the grid."""
-        return data_seed(self.task_id, self.task_version, self.n, self.seed)
+        """Seed for ``Task.sample``; shared by every estimator of the grid (and, for paired
+        cells, by every variant of the base)."""
+        return data_seed(self._seed_task, self.task_version, self.n, self.seed)
 
     @property
     def estimator_seed(self) -> int:
         """Seed handed to an estimator whose ``seed`` hyperparameter is None."""
         return _hash_int(
-            "estimator", self.estimator, self.params, self.task_id, self.n, self.seed
+            "estimator", self.estimator, self.params, self._seed_task, self.n, self.seed
         ) % (2**31 - 1)

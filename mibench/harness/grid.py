@@ -85,6 +85,7 @@ class Grid:
                 n=int(n),
                 seed=int(seed),
                 standardize=self.standardize,
+                paired_base=task.pairing.base_id if task.pairing else None,
             )
             for task in self.tasks
             for n in self.ns

@@ -3,7 +3,8 @@
 A job is a picklable callable that computes one or more cells of one task and returns their
 rows; it never raises for a failing estimator. Kinds:
 
-* :class:`CellJob` — one fixed-sample cell: sample, standardise, estimate.
+* :class:`CellJob` — one fixed-sample cell: sample, standardise, estimate. A cell of a paired
+  invariance study (``Cell.paired_base``) samples its base's draws through its variant task.
 * :class:`GroupJob` — the seeds of one (task, estimator configuration, n) trained as one
   batched model by the estimator class's ``estimate_group`` (the neural estimators). Each
   member sees its own cell's data and seed, so its value is the one its :class:`CellJob`
@@ -59,6 +60,17 @@ def cell_data(cell: Cell, task: Any) -> tuple[np.ndarray, np.ndarray]:
     if cell.standardize:
         x, y = standardize_columns(x), standardize_columns(y)
     return x, y
+
+
+def min_distinct(x: np.ndarray, y: np.ndarray) -> int:
+    """The fewest distinct values in any column of ``x: (n, dim_x)`` and ``y: (n, dim_y)``
+    (``n`` when no column has ties)."""
+    return min(len(np.unique(column)) for column in (*x.T, *y.T))
+
+
+def _with_distinct(result: Estimate, x: np.ndarray, y: np.ndarray) -> Estimate:
+    result.extras["min_distinct"] = min_distinct(x, y)
+    return result
 
 
 def member_params(cell: Cell) -> dict[str, Any]:
@@ -149,7 +161,7 @@ class CellJob(Job):
     def fit(self) -> list[Estimate]:
         (cell,) = self.cells
         x, y = cell_data(cell, self.task)
-        return [self.factory(**member_params(cell)).estimate(x, y)]
+        return [_with_distinct(self.factory(**member_params(cell)).estimate(x, y), x, y)]
 
 
 @dataclass(frozen=True)
@@ -161,7 +173,8 @@ class GroupJob(Job):
     def fit(self) -> list[Estimate]:
         data = [cell_data(c, self.task) for c in self.cells]
         members = [self.factory(**member_params(c)) for c in self.cells]
-        return self.factory.estimate_group(members, [x for x, _ in data], [y for _, y in data])
+        results = self.factory.estimate_group(members, [x for x, _ in data], [y for _, y in data])
+        return [_with_distinct(r, x, y) for r, (x, y) in zip(results, data, strict=True)]
 
 
 @dataclass(frozen=True)

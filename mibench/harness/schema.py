@@ -20,6 +20,13 @@ Columns beyond the identity, value and provenance of a cell:
 * ``group_size``: how many cells trained together in that job (1 for a ``cell``). A member's
   value does not depend on its group (tested bit for bit on CPU); the column says which
   group it was.
+* ``paired_base``, ``variant_family``, ``variant_strength``, ``variant_stress``: set for the
+  cells of a paired invariance study (:mod:`mibench.tasks.invariance`): the base task whose
+  draws the cell's task transforms, the transform family and strength, and whether it is a
+  floating-point stress family; NULL for every other cell.
+
+Fixed-sample jobs also record, in the row's extras, ``min_distinct``: the fewest distinct
+values in any column of the data the estimator saw (ties created by a transform show there).
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ if TYPE_CHECKING:
     from mibench.tasks.streaming import StreamingTask
 
 #: Version of the store's table layout; stored in the database (``PRAGMA user_version``).
-STORE_VERSION = 2
+STORE_VERSION = 3
 
 #: Job kinds, the values of the ``job_kind`` column.
 JOB_KINDS = ("cell", "group", "streaming")
@@ -78,6 +85,10 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "deterministic",
     "job_kind",
     "group_size",
+    "paired_base",
+    "variant_family",
+    "variant_strength",
+    "variant_stress",
     "mibench_version",
     "python_version",
     "numpy_version",
@@ -100,6 +111,7 @@ INTEGER_COLUMNS = frozenset(
         "steps",
         "deterministic",
         "group_size",
+        "variant_stress",
     }
 )
 #: Columns stored as real numbers.
@@ -113,6 +125,7 @@ REAL_COLUMNS = frozenset(
         "fit_seconds",
         "samples_per_second",
         "steps_per_second",
+        "variant_strength",
     }
 )
 
@@ -149,6 +162,10 @@ MIGRATIONS: dict[int, tuple[tuple[str, ...], Any]] = {
         ("deterministic", "job_kind", "group_size"),
         lambda row: (_v1_deterministic(row), *_v1_job(row)),
     ),
+    2: (
+        ("paired_base", "variant_family", "variant_strength", "variant_stress"),
+        lambda row: (None, None, None, None),
+    ),
 }
 
 
@@ -162,6 +179,8 @@ class TaskColumns:
         dim_x, dim_y: dimensions of X and Y.
         mi: the true MI in nats (a streaming task: the MI of its last step).
         mi_stderr: the standard error of ``mi`` (0 when exact).
+        pairing: the task's :class:`~mibench.tasks.base.Pairing` (None unless it is a
+            variant of a paired invariance study).
     """
 
     id: str
@@ -172,6 +191,7 @@ class TaskColumns:
     dim_y: int
     mi: float
     mi_stderr: float = 0.0
+    pairing: Any = None
 
 
 def task_columns(task: Task | StreamingTask) -> TaskColumns:
@@ -189,6 +209,7 @@ def task_columns(task: Task | StreamingTask) -> TaskColumns:
         dim_y=task.dim_y,
         mi=mi,
         mi_stderr=stderr,
+        pairing=getattr(task, "pairing", None),
     )
 
 
@@ -240,6 +261,7 @@ def result_row(
     """
     if job_kind not in JOB_KINDS:
         raise ValueError(f"job_kind must be one of {JOB_KINDS}, got {job_kind!r}")
+    pairing = task.pairing
     return {
         "cell_id": cell.cell_id,
         "task_id": task.id,
@@ -271,6 +293,10 @@ def result_row(
         "deterministic": int(bool(deterministic)),
         "job_kind": job_kind,
         "group_size": int(group_size),
+        "paired_base": pairing.base_id if pairing else None,
+        "variant_family": pairing.family if pairing else None,
+        "variant_strength": float(pairing.strength) if pairing else None,
+        "variant_stress": int(pairing.stress) if pairing else None,
         **provenance(),
         "started_at": started,
         "finished_at": utc_now(),

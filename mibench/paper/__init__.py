@@ -6,12 +6,14 @@ This package plans and draws; the engine (:mod:`mibench.harness`) computes. Modu
 :mod:`~mibench.paper.make` (have the engine compute a figure's pending cells, then draw it
 from its tables), and one module per
 figure: :mod:`~mibench.paper.staircase`, :mod:`~mibench.paper.staircase_lee_rhee`,
-:mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.standard_heatmap` and
-:mod:`~mibench.paper.bias_variance`. Importing this package registers every figure.
+:mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.standard_heatmap`,
+:mod:`~mibench.paper.bias_variance` and :mod:`~mibench.paper.invariance`. Importing this
+package registers every figure.
 """
 
 from mibench.paper import (  # noqa: F401 - importing the figure modules registers them
     bias_variance,
+    invariance,
     mine_gaussian,
     staircase,
     staircase_lee_rhee,

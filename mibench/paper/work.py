@@ -64,6 +64,7 @@ def fixed_work(
     seeds: int,
     scale: Scale,
     min_seeds: int = 1,
+    standardize: bool = True,
 ) -> FigureWork:
     """A fixed-sample grid at ``scale``: each n and the seed count shrunk, and the training
     estimators' ``max_steps`` (default 2,000) shrunk, at least 10; at full scale every
@@ -76,6 +77,7 @@ def fixed_work(
         seeds: replicate seeds at full scale.
         scale: the scale.
         min_seeds: the fewest seeds at any scale (e.g. 3 where an sd over seeds is drawn).
+        standardize: standardise x and y per column after sampling (the grid's setting).
     """
     specs = [
         f"{name}[max_steps={scale.steps(DEFAULTS.max_steps, floor=10)}]"
@@ -88,5 +90,6 @@ def fixed_work(
         estimators=specs,
         ns=sorted({scale.n(n) for n in ns}),
         seeds=list(range(scale.seeds(seeds, floor=min_seeds))),
+        standardize=standardize,
     )
     return FigureWork(tuple(grid.cells()), tuple(grid.tasks))

@@ -10,6 +10,7 @@ from tabulate import tabulate
 
 from mibench.harness.archive import write_tables
 from mibench.harness.store import ResultStore
+from mibench.report.invariance import has_pairs, invariance_scores, invariance_table
 from mibench.report.metrics import samples_to_factor, summarize
 
 #: Summary columns shown in the Markdown and LaTeX tables, with their headers and formats.
@@ -97,8 +98,10 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
     """Write the report tables of a results table into ``out_dir`` (created if missing).
 
     Files: ``summary.{csv,md,tex}`` (one row per (task, label, n): the metrics of
-    :func:`~mibench.report.metrics.summarize`; the CSV has every column at full precision)
-    and ``samples_to_factor_<factor>.{csv,md,tex}`` (:func:`samples_to_factor_table`).
+    :func:`~mibench.report.metrics.summarize`; the CSV has every column at full precision),
+    ``samples_to_factor_<factor>.{csv,md,tex}`` (:func:`samples_to_factor_table`) and, when
+    the run holds a paired invariance study, ``invariance.csv`` and ``invariance_scores.csv``
+    (:mod:`mibench.report.invariance`).
 
     Returns:
         The paths written.
@@ -121,4 +124,9 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
     written += _write_text_tables(
         wide, out / stem, ["task", "true MI", *labels], ["", ".4f", *("d" for _ in labels)]
     )
+    if has_pairs(results):
+        table = invariance_table(results)
+        table.to_csv(out / "invariance.csv", index=False)
+        invariance_scores(table).to_csv(out / "invariance_scores.csv", index=False)
+        written += [out / "invariance.csv", out / "invariance_scores.csv"]
     return written

@@ -1,0 +1,204 @@
+"""Invariance profiles: how far each estimator moves under MI-preserving reparameterizations.
+
+The ``invariance`` suite (:mod:`mibench.tasks.invariance`: 4 Gaussian bases, 10 transform
+families × 3 strengths, and each base itself) × every built-in estimator, on paired draws:
+every variant of a base sees the base's samples for a given (n, seed), so
+Δ = Î(variant) − Î(base) measures the estimator, not sampling noise
+(:mod:`mibench.report.invariance`).
+
+Grid at full scale: the classical estimators at n ∈ {500, 2000} with 10 seeds, with and
+without the per-column standardisation of the grid; the neural estimators at n = 2000 with
+3 seeds, standardised only (they z-score their own inputs by default, so the grid's
+standardisation changes little for them, and their fits are what the time budget allows).
+
+Figures: ``invariance_profiles`` — one panel per family, mean Δ/I against strength at the
+largest n with the grid's standardisation, one line per estimator, bands the 95 % t-interval
+over seeds (the base ``multinormal-sparse-3-3-2-2.0``; the Swiss roll on
+``1v1-normal-0.75``, the only base with 1-D X); ``invariance_heatmap`` — estimator × family
+at its strongest strength, colour the mean over bases of |mean Δ|/I, with and without
+standardisation. Tables: ``invariance.csv`` (one row per estimator, base, family, strength,
+n, standardize) and ``invariance_scores.csv`` (the invariance score per estimator, family
+and standardisation).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title
+from mibench.paper.scale import Scale
+from mibench.paper.work import FigureWork, builtin_estimators, fixed_work
+from mibench.registry import get_estimator
+from mibench.report.figures import save_figure
+from mibench.report.invariance import invariance_scores, invariance_table
+from mibench.report.palette import estimator_styles
+from mibench.tasks import list_tasks
+from mibench.tasks.invariance import FAMILIES
+
+#: Sample sizes and seeds of the classical estimators at full scale.
+CLASSICAL_NS, CLASSICAL_SEEDS = (500, 2000), 10
+#: Sample size and seeds of the neural estimators at full scale.
+NEURAL_N, NEURAL_SEEDS = 2000, 3
+#: The base drawn in the profile panels (the Swiss roll panel uses the 1-D base).
+PROFILE_BASE, PROFILE_BASE_1D = "multinormal-sparse-3-3-2-2.0", "1v1-normal-0.75"
+
+
+def _trains(name: str) -> bool:
+    return "max_steps" in get_estimator(name).get_params()
+
+
+def plan(scale: Scale) -> FigureWork:
+    """The invariance suite × every built-in estimator (module docstring), scaled."""
+    tasks = list_tasks("invariance")
+    names = builtin_estimators()
+    classical = [n for n in names if not _trains(n)]
+    neural = [n for n in names if _trains(n)]
+    parts = [
+        fixed_work(tasks, classical, CLASSICAL_NS, CLASSICAL_SEEDS, scale, standardize=std)
+        for std in (True, False)
+    ]
+    parts.append(fixed_work(tasks, neural, [NEURAL_N], NEURAL_SEEDS, scale))
+    return FigureWork(cells=tuple(c for p in parts for c in p.cells), tasks=tuple(parts[0].tasks))
+
+
+def plot_profiles(table: pd.DataFrame) -> plt.Figure:
+    """One panel per family: mean Δ / I against strength at the largest n, standardised."""
+    n = table["n"].max()
+    at = table[(table["n"] == n) & table["standardize"].astype(bool)]
+    styles = estimator_styles(sorted(at["estimator"].unique()))
+    families = [f.name for f in FAMILIES if f.name in set(at["family"])]
+    ncols = 5
+    nrows = -(-len(families) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, squeeze=False, figsize=(3.3 * ncols, 2.8 * nrows + 1.2), layout="constrained"
+    )
+    for ax in axes.ravel()[len(families) :]:
+        ax.set_visible(False)
+    for ax, family in zip(axes.ravel(), families, strict=False):
+        base = PROFILE_BASE_1D if family == "swissroll" else PROFILE_BASE
+        panel = at[(at["family"] == family) & (at["base"] == base)]
+        for label, g in panel.groupby("estimator", sort=True):
+            g = g.sort_values("strength")
+            st = styles[label]
+            mi = g["mi_true"]
+            ax.plot(
+                g["strength"],
+                g["delta_mean"] / mi,
+                color=st.color,
+                marker=st.marker,
+                ms=3,
+                lw=1,
+                label=st.display_name,
+            )
+            ax.fill_between(
+                g["strength"], g["ci_low"] / mi, g["ci_high"] / mi, color=st.color, alpha=0.12, lw=0
+            )
+        ax.axhline(0.0, color="black", lw=0.8)
+        if family in ("asinh", "linear"):
+            ax.set_xscale("log")
+        stress = " (stress)" if panel["stress"].any() else ""
+        ax.set_title(f"{family}{stress} on {base}", fontsize=8)
+        ax.set_xlabel("strength", fontsize=8)
+        ax.set_ylabel("mean Δ / true MI", fontsize=8)
+        ax.tick_params(labelsize=7)
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=7, fontsize="small")
+    return fig
+
+
+def plot_heatmap(table: pd.DataFrame) -> plt.Figure:
+    """Estimator × family at the strongest strength and largest n: mean over bases of
+    |mean Δ| / I, with and without the grid's standardisation."""
+    n = table["n"].max()
+    strongest = table.groupby("family")["strength"].transform("max")
+    at = table[(table["n"] == n) & (table["strength"] == strongest) & (table["pairs"] > 0)]
+    families = [f.name for f in FAMILIES if f.name in set(at["family"])]
+    labels = sorted(table["estimator"].unique())
+    names = [estimator_styles(labels)[lb].display_name for lb in labels]
+    fig, axes = plt.subplots(
+        1,
+        2,
+        figsize=(2.2 + 0.7 * len(families) * 2, 1.6 + 0.32 * len(labels)),
+        layout="constrained",
+        sharey=True,
+    )
+    for ax, std in zip(axes, (True, False), strict=True):
+        part = at[at["standardize"].astype(bool) == std]
+        grid = part.pivot_table(
+            index="estimator", columns="family", values="rel_shift", aggfunc="mean"
+        ).reindex(index=labels, columns=families)
+        values = grid.to_numpy(dtype=float)
+        image = ax.imshow(
+            np.ma.masked_invalid(values), cmap="magma_r", vmin=0, vmax=1, aspect="auto"
+        )
+        for i in range(len(labels)):
+            for j in range(len(families)):
+                v = values[i, j]
+                text = "–" if np.isnan(v) else f"{v:.2f}"
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if v > 0.6 else "black",
+                )
+        ax.set_xticks(range(len(families)), families, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(labels)), names, fontsize=8)
+        ax.set_title(f"{'with' if std else 'without'} standardisation (n = {n})", fontsize=9)
+    fig.colorbar(image, ax=axes, shrink=0.8, label="|mean Δ| / true MI (clipped at 1)")
+    return fig
+
+
+def draw(drawing: Drawing) -> list[Path]:
+    """Write the two figures (PNG and PDF) and ``invariance.csv``, ``invariance_scores.csv``
+    and ``invariance_scores.md`` into the run folder."""
+    table = invariance_table(drawing.results)
+    scores = invariance_scores(table)
+    folder = drawing.folder
+    table.to_csv(folder / "invariance.csv", index=False, float_format="%.6g")
+    scores.to_csv(folder / "invariance_scores.csv", index=False, float_format="%.6g")
+    parts = []
+    for std, g in scores.groupby("standardize", sort=False):
+        wide = g.pivot_table(index="estimator", columns="family", values="score")
+        wide = wide.reindex(columns=[f.name for f in FAMILIES if f.name in wide.columns])
+        title = "with" if bool(std) else "without"
+        parts.append(
+            f"Invariance score, {title} standardisation\n\n" + wide.to_markdown(floatfmt=".3f")
+        )
+    (folder / "invariance_scores.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    seeds = int(drawing.results["seed"].nunique())
+    caption = drawing.caption(
+        f"Paired draws; Δ = estimate on the variant − estimate on its base (nats), over up to "
+        f"{seeds} seed(s); bands: 95 % t-interval of the mean Δ."
+    )
+    profiles = plot_profiles(table)
+    set_title(profiles, "Invariance profiles: mean Δ / true MI against strength", caption)
+    heat = plot_heatmap(table)
+    set_title(heat, "Invariance at the strongest strength: |mean Δ| / true MI", caption)
+    written = save_figure(profiles, folder / "invariance_profiles")
+    written += save_figure(heat, folder / "invariance_heatmap")
+    return [
+        *written,
+        folder / "invariance.csv",
+        folder / "invariance_scores.csv",
+        folder / "invariance_scores.md",
+    ]
+
+
+FIGURE = register_figure(
+    PaperFigure(
+        name="invariance",
+        description="paired invariance profiles and heatmap: Δ under 10 MI-preserving "
+        "transform families, every built-in estimator",
+        source="MI's invariance under reparameterization (Kraskov et al. 2004; Brakel & "
+        "Bengio 2017), measured on paired draws",
+        plan=plan,
+        draw=draw,
+    )
+)
