@@ -24,7 +24,10 @@ SCALES = {
     "mine-gaussian": 0.005,
     "standard-heatmap": 0.005,
     "bias-variance": 0.005,
+    "invariance": 0.005,
 }
+#: Extra arguments per figure (the invariance grid at tiny scale, three estimators of it).
+EXTRA = {"invariance": ["--estimators", "ksg,gaussian-copula,mine"]}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,17 @@ def made(tmp_path_factory: pytest.TempPathFactory):
     folders = {}
     for name, scale in SCALES.items():
         res = runner.invoke(
-            main, ["figures", name, "--scale", str(scale), "--out", str(out), "--quiet"]
+            main,
+            [
+                "figures",
+                name,
+                "--scale",
+                str(scale),
+                "--out",
+                str(out),
+                "--quiet",
+                *EXTRA.get(name, []),
+            ],
         )
         assert res.exit_code == 0, res.output
         folders[name] = out / f"{name}-scale{scale:g}"
@@ -118,6 +131,22 @@ def test_fixed_figures_tables(made) -> None:
     assert len(_csv(heat, "results.parquet")) == 40 * n_est
     assert len(_csv(heat, "samples_to_factor_1.5.csv")) == 40
     assert len(_csv(folders["bias-variance"], "summary.csv")) == 8 * n_est
+
+
+def test_invariance_tables(made) -> None:
+    _, folders = made
+    folder = folders["invariance"]
+    table = _csv(folder, "invariance.csv")
+    assert set(table["estimator"]) == {"ksg", "gaussian-copula", "mine[max_steps=10]"}
+    assert set(table["standardize"]) == {0, 1}
+    copula = table[(table["estimator"] == "gaussian-copula") & ~table["stress"]]
+    monotone = copula["family"].isin(["normal_cdf", "power", "asinh", "spline", "wiggly"])
+    assert (copula.loc[monotone, "delta_mean"] == 0).all()
+    scores = _csv(folder, "invariance_scores.csv")
+    assert len(scores) == len(table.groupby(["estimator", "family", "standardize"]))
+    assert "Invariance score, with standardisation" in (folder / "invariance_scores.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_rerun_resumes_and_no_run_draws_from_the_store(made) -> None:
