@@ -17,6 +17,15 @@ Every one takes ``error_bar="subsampling"`` (Holmes & Nemenman 2019) to fill
 ``Estimate.stderr``; see :mod:`mibench.baselines.errorbars`.
 """
 
+# From the repository root, `import baselines` would load this folder as a second, top-level
+# package; refuse it at once.
+if __name__ != "mibench.baselines":
+    raise ImportError(
+        f"{__name__!r} is the repository folder baselines/, which installs as "
+        "mibench.baselines: import mibench.baselines instead"
+    )
+
+
 from mibench.registry import register_estimator
 
 from .binning import Histogram, discrete_mi

@@ -11,6 +11,16 @@ Installed as ``mibench.tasks`` (the repository folder is ``tasks/``).
   (:mod:`mibench.tasks.toml_tasks`).
 """
 
+# The repository folder imported as a top-level package (from the repository root) fails at once.
+# From the repository root, `import tasks` would load this folder as a second, top-level
+# package; refuse it at once.
+if __name__ != "mibench.tasks":
+    raise ImportError(
+        f"{__name__!r} is the repository folder tasks/, which installs as "
+        "mibench.tasks: import mibench.tasks instead"
+    )
+
+
 from mibench.tasks import suites as _suites  # noqa: F401 - registers the built-in suites
 from mibench.tasks.base import Distribution, Suite, Task, Transform
 from mibench.tasks.idgrammar import BASE_KINDS, apply_transform, build_task, id_patterns

@@ -241,3 +241,59 @@ def test_checking_a_device_imports_no_estimator_family() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
     with pytest.raises(ValueError, match="device"):
         Grid([get_task("1v1-normal-0.75")], ["ksg"], ns=[100], seeds=[0], device="nonsense")
+
+
+def test_a_cell_given_twice_runs_once(tmp_path) -> None:
+    task = get_task("1v1-normal-0.75")
+    grid = Grid(
+        [task, task], ["ksg", "ksg[k=3]", "mine[max_steps=20]"], ns=[300, 300], seeds=[0, 0, 1]
+    )
+    assert len(grid.cells()) == 2 * 2  # (ksg = ksg[k=3], mine) × seeds 0, 1
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        summary = execute([*grid.cells(), *grid.cells()], [task], store, progress=False)
+        df = store.results()
+    assert (summary.total, summary.run, summary.failed) == (4, 4, 0)
+    assert (df["status"] == "ok").all()
+
+
+def test_mibench_run_on_an_unusable_store_is_a_usage_error(tmp_path) -> None:
+    (tmp_path / "results.sqlite").write_bytes(b"\x00garbage" * 500)
+    args = [
+        "run",
+        "--tasks",
+        "1v1-normal-0.75",
+        "--estimators",
+        "ksg",
+        "--n",
+        "100",
+        "--seeds",
+        "1",
+        "--run-dir",
+        str(tmp_path),
+        "--quiet",
+    ]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "not a readable SQLite results store" in res.output
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"estimators": None}, "estimators"),
+        ({"workers": "x"}, "workers"),
+        ({"timeout": "x"}, "timeout"),
+        ({"seeds": 2.5}, "seeds"),
+        ({"n": "abc"}, "n"),
+    ],
+)
+def test_python_grid_api_refuses_bad_arguments_by_name(kwargs, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        mibench.run(
+            ["1v1-normal-0.75"], **{"estimators": "gaussian", "n": 100, **kwargs}, progress=False
+        )
+
+
+def test_python_grid_api_refuses_a_file_as_run_dir(tmp_path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="run_dir"):
+        mibench.run(["1v1-normal-0.75"], "gaussian", n=100, run_dir=tmp_path / "file")

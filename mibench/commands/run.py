@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -118,7 +119,7 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
     from mibench.harness.executors import make_executor
     from mibench.harness.grid import Grid
     from mibench.harness.runner import run_grid
-    from mibench.harness.store import STORE_FILE, ResultStore
+    from mibench.harness.store import STORE_FILE, ResultStore, StoreError
     from mibench.report.figures import plot_estimate_vs_true, save_figure
     from mibench.report.tables import export_run
 
@@ -144,7 +145,14 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
         raise click.UsageError(str(exc)) from exc
     run_path = Path(o["run_dir"] or DEFAULT_RUNS_FOLDER / f"{name}-{grid.fingerprint()}")
     run_path.mkdir(parents=True, exist_ok=True)
-    with ResultStore(run_path / STORE_FILE) as store:
+    try:
+        store = ResultStore(run_path / STORE_FILE)
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from exc
+    # A plain `kill` (SIGTERM) stops the run like Ctrl-C: pool workers are stopped too and
+    # the finished cells stay stored.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with store:
         try:
             with make_executor(
                 o["workers"], o["scheduler"], cells_in_own_process=o["timeout"] is not None

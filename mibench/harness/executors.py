@@ -48,8 +48,8 @@ def make_executor(
         ImportError: when a scheduler is asked for and ``dask.distributed`` is not installed
             (``pip install "mibench[dask]"``).
     """
-    if workers < 0:
-        raise ValueError(f"workers must be >= 0, got {workers}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"workers must be an int >= 0, got {workers!r}")
     if scheduler and workers:
         raise ValueError(
             f"give workers (a local process pool) or scheduler (Dask), not both; got "

@@ -74,8 +74,9 @@ class Grid:
             self._configs.append((name, spec_label(spec), params))
 
     def cells(self) -> list[Cell]:
-        """All cells, ordered task-major, then n, seed and estimator."""
-        return [
+        """All cells, ordered task-major, then n, seed and estimator; a cell that the axes
+        give twice (a repeated seed, or ``ksg`` and ``ksg[k=3]``) is listed once."""
+        cells = [
             Cell(
                 task_id=task.id,
                 task_version=task.version,
@@ -92,6 +93,7 @@ class Grid:
             for seed in self.seeds
             for name, label, params in self._configs
         ]
+        return list({c.cell_id: c for c in cells}.values())
 
     def fingerprint(self) -> str:
         """Short hash of the grid's definition, used to name its default run folder."""

@@ -168,7 +168,9 @@ def execute(
     """Compute every pending cell of ``cells`` and store each job's rows as it finishes.
 
     Args:
-        cells: the cells (fixed-sample or streaming) to have in ``store``.
+        cells: the cells (fixed-sample or streaming) to have in ``store``; a cell given twice
+            (a repeated seed, n or task, or one configuration spelled two ways, such as
+            ``ksg`` and ``ksg[k=3]``) counts and runs once.
         tasks: their tasks (every ``cell.task_id`` must be among the ids).
         store: where finished cells go; cells already there are skipped.
         executor: a :class:`concurrent.futures.Executor` (see
@@ -188,9 +190,12 @@ def execute(
     Raises:
         ValueError: when ``timeout`` is not positive, or a cell's task is missing.
     """
-    if timeout is not None and not timeout > 0:
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+    ):
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     by_id = {t.id: t for t in tasks}
+    cells = list({c.cell_id: c for c in cells}.values())  # a repeated cell is one cell
     missing = sorted({c.task_id for c in cells} - set(by_id))
     if missing:
         raise ValueError(f"tasks must include the task of every cell; missing {missing}")

@@ -112,9 +112,15 @@ def run(
         seed_list = list(range(seeds))
     else:
         seed_list = _int_list(seeds, "seeds")
+    if isinstance(estimators, str):
+        estimators = [estimators]
+    if not isinstance(estimators, Sequence) or not all(isinstance(e, str) for e in estimators):
+        raise ValueError(
+            f"estimators must be an estimator spec or a list of specs, got {estimators!r}"
+        )
     grid = Grid(
         tasks=_tasks(tasks, suite),
-        estimators=[estimators] if isinstance(estimators, str) else list(estimators),
+        estimators=list(estimators),
         ns=_int_list(n, "n"),
         seeds=seed_list,
         standardize=standardize,
@@ -122,6 +128,8 @@ def run(
     )
     path: str | Path = ":memory:"
     if run_dir is not None:
+        if Path(run_dir).exists() and not Path(run_dir).is_dir():
+            raise ValueError(f"run_dir must be a folder, got the file {str(run_dir)!r}")
         Path(run_dir).mkdir(parents=True, exist_ok=True)
         path = Path(run_dir) / STORE_FILE
     with (

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title  # noqa: E402
-from mibench.paper.scale import Scale  # noqa: E402
-from mibench.paper.work import FigureWork, fixed_work  # noqa: E402
-from mibench.report.figures import save_figure  # noqa: E402
-from mibench.report.metrics import summarize  # noqa: E402
-from mibench.report.palette import estimator_styles  # noqa: E402
-from mibench.tasks import list_tasks  # noqa: E402
+from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title
+from mibench.paper.scale import Scale
+from mibench.paper.work import FigureWork, fixed_work
+from mibench.report.figures import save_figure
+from mibench.report.metrics import summarize
+from mibench.report.palette import estimator_styles
+from mibench.tasks import list_tasks
 
 #: Estimators of the figure (registry names).
 ESTIMATORS = ("mine", "mine-f", "ksg")

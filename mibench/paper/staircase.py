@@ -21,23 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from mibench.harness.cells import Cell  # noqa: E402
-from mibench.harness.grid import spec_label, streaming_cells  # noqa: E402
-from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title  # noqa: E402
-from mibench.paper.scale import Scale, scaled_span  # noqa: E402
-from mibench.paper.work import FigureWork  # noqa: E402
-from mibench.report.figures import save_figure  # noqa: E402
-from mibench.report.palette import estimator_styles  # noqa: E402
-from mibench.tasks.streaming import Staircase  # noqa: E402
+from mibench.harness.cells import Cell
+from mibench.harness.grid import spec_label, streaming_cells
+from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title
+from mibench.paper.scale import Scale, scaled_span
+from mibench.paper.work import FigureWork
+from mibench.report.figures import save_figure
+from mibench.report.palette import estimator_styles
+from mibench.tasks.streaming import Staircase
 
 #: Samples per step (a fresh batch each step).
 BATCH_SIZE = 64

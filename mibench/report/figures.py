@@ -13,18 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from mibench.report.metrics import summarize  # noqa: E402
-from mibench.report.palette import EstimatorStyle, estimator_styles  # noqa: E402
+from mibench.report.metrics import summarize
+from mibench.report.palette import EstimatorStyle, estimator_styles
 
 #: rcParams applied when saving: TrueType fonts embedded in PDF and PostScript.
 SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42}
@@ -50,7 +47,10 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS)
     paths = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
     with plt.rc_context(SAVE_RC):
         for p in paths:
-            fig.savefig(p, dpi=150)
+            # No creation date in PDFs, so that redrawing unchanged results leaves the file
+            # unchanged.
+            metadata = {"CreationDate": None} if p.suffix == ".pdf" else None
+            fig.savefig(p, dpi=150, metadata=metadata)
     plt.close(fig)
     return paths
 
