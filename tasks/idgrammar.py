@@ -13,7 +13,10 @@ are written as digits and real parameters as Python writes floats (``0.5``, ``2.
 Student-t degrees of freedom are written as integers when they are one. :func:`build_task`
 only accepts the canonical spelling and names it when the one given differs. Through
 :func:`mibench.tasks.get_task`, transform prefixes also apply to any registered task, e.g.
-``half_cube-my-task`` for a task ``my-task`` loaded from a task file.
+``half_cube-my-task`` for a task ``my-task`` loaded from a task file. A variant of a paired
+invariance study (:mod:`mibench.tasks.invariance`) is ``paired-<family>_<strength>-<base id>``
+(strength as ``%g`` writes it, e.g. ``paired-power_4-multinormal-dense-3-3-0.5``) or
+``paired-identity-<base id>``.
 
 Task files (:mod:`mibench.tasks.toml_tasks`) use the same base kinds and parameter names, plus
 kinds that have no id form (explicit matrices, mixtures of arbitrary components).
@@ -368,6 +371,36 @@ def _build_staircase(task_id: str) -> StreamingTask:
     return task
 
 
+_PAIRED_RE = re.compile(r"paired-(identity|([a-z_]+?)_([0-9.e+-]+))-(.+)")
+
+
+def _build_paired(task_id: str, known: Callable[[str], object] | None) -> Task:
+    """A variant of a paired invariance study: ``paired-<family>_<strength>-<base id>`` or
+    ``paired-identity-<base id>`` (:mod:`mibench.tasks.invariance`)."""
+    from mibench.tasks import invariance
+
+    m = _PAIRED_RE.fullmatch(task_id)
+    if m is None:
+        raise ValueError(
+            f"{task_id!r}: a paired variant id is paired-<family>_<strength>-<base id> or "
+            "paired-identity-<base id>"
+        )
+    base = build_task(m[4], known)
+    if not isinstance(base, Task):
+        raise ValueError(f"{task_id!r}: the base of a paired variant must be a fixed-sample task")
+    if m[1] == "identity":
+        task = invariance.identity_variant(base)
+    else:
+        try:
+            strength = float(m[3])
+        except ValueError:
+            raise ValueError(f"{task_id!r}: strength {m[3]!r} is not a number") from None
+        task = invariance.variant(base, invariance.get_family(m[2]), strength)
+    if task.id != task_id:
+        raise ValueError(f"{task_id!r} is not canonical; the canonical id is {task.id!r}")
+    return task
+
+
 def build_task(task_id: str, known: Callable[[str], object] | None = None) -> Task | StreamingTask:
     """Build the task named by ``task_id`` (see the module docstring for the grammar).
 
@@ -389,6 +422,8 @@ def build_task(task_id: str, known: Callable[[str], object] | None = None) -> Ta
         raise ValueError(f"task id must be a string, got {task_id!r}")
     if task_id.startswith("staircase-"):
         return _build_staircase(task_id)
+    if task_id.startswith("paired-"):
+        return _build_paired(task_id, known)
     tokens, inner = [], [task_id]
     while (m := _PREFIX_RE.fullmatch(inner[-1])) is not None:
         tokens.append(m[1])

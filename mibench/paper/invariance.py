@@ -112,10 +112,11 @@ def plot_profiles(table: pd.DataFrame) -> plt.Figure:
 
 def plot_heatmap(table: pd.DataFrame) -> plt.Figure:
     """Estimator × family at the strongest strength and largest n: mean over bases of
-    |mean Δ| / I, with and without the grid's standardisation."""
+    |mean Δ| / I, with and without the grid's standardisation ("failed": no ok pair; blank:
+    not run)."""
     n = table["n"].max()
     strongest = table.groupby("family")["strength"].transform("max")
-    at = table[(table["n"] == n) & (table["strength"] == strongest) & (table["pairs"] > 0)]
+    at = table[(table["n"] == n) & (table["strength"] == strongest)]
     families = [f.name for f in FAMILIES if f.name in set(at["family"])]
     labels = sorted(table["estimator"].unique())
     names = [estimator_styles(labels)[lb].display_name for lb in labels]
@@ -128,17 +129,20 @@ def plot_heatmap(table: pd.DataFrame) -> plt.Figure:
     )
     for ax, std in zip(axes, (True, False), strict=True):
         part = at[at["standardize"].astype(bool) == std]
-        grid = part.pivot_table(
-            index="estimator", columns="family", values="rel_shift", aggfunc="mean"
-        ).reindex(index=labels, columns=families)
-        values = grid.to_numpy(dtype=float)
+        grid, pairs = (
+            part.pivot_table(index="estimator", columns="family", values=v, aggfunc=agg)
+            .reindex(index=labels, columns=families)
+            .to_numpy(dtype=float)
+            for v, agg in (("rel_shift", "mean"), ("pairs", "sum"))
+        )
+        values = np.where(pairs > 0, grid, np.nan)
         image = ax.imshow(
             np.ma.masked_invalid(values), cmap="magma_r", vmin=0, vmax=1, aspect="auto"
         )
         for i in range(len(labels)):
             for j in range(len(families)):
                 v = values[i, j]
-                text = "–" if np.isnan(v) else f"{v:.2f}"
+                text = f"{v:.2f}" if pairs[i, j] > 0 else "failed" if pairs[i, j] == 0 else ""
                 ax.text(
                     j,
                     i,
