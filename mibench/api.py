@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mibench.estimator import Estimator
+from mibench.estimator import Estimator, clone
 from mibench.independence import permutation_test
 from mibench.registry import get_estimator
 from mibench.validation import check_xy
@@ -126,7 +126,8 @@ def estimate_mi(
     if data is not None:
         x = select_columns(data, x, "x")
         y = select_columns(data, y, "y")
-    est = get_estimator(estimator) if isinstance(estimator, str) else estimator
+    # A copy: the caller's estimator keeps its own hyperparameters (its seed included).
+    est = get_estimator(estimator) if isinstance(estimator, str) else clone(estimator)
     if est.get_params().get("seed", 0) is None:
         est.set_params(seed=seed)
     xa, ya = check_xy(x, y, min_samples=est.min_samples)

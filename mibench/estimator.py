@@ -65,6 +65,14 @@ class Estimator(ABC):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
+    def clone(self) -> Estimator:
+        """A new, unfitted estimator with the same hyperparameters (``get_params()``), its
+        name and its declared determinism; changing the copy leaves this one as it is.
+
+        Estimators that wrap a function or an object (:mod:`mibench.plugins`) override it.
+        """
+        return type(self)(**self.get_params())
+
     def estimate(self, x: object, y: object) -> Estimate:
         """Estimate I(X; Y) in nats.
 
@@ -96,3 +104,15 @@ class Estimator(ABC):
     @abstractmethod
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate | float:
         """Compute the estimate from validated float64 arrays ``x: (n, dx)``, ``y: (n, dy)``."""
+
+
+def clone(estimator: Estimator) -> Estimator:
+    """``estimator.clone()``: a new estimator with the same hyperparameters (scikit-learn's
+    ``clone`` for mibench estimators).
+
+    Raises:
+        TypeError: when ``estimator`` is not an :class:`Estimator`.
+    """
+    if not isinstance(estimator, Estimator):
+        raise TypeError(f"estimator must be an Estimator, got {type(estimator).__name__}")
+    return estimator.clone()

@@ -31,6 +31,17 @@ class FunctionEstimator(Estimator):
     def __init__(self) -> None:
         self._func: Callable[[np.ndarray, np.ndarray], Any] | None = None
 
+    def clone(self) -> FunctionEstimator:
+        """A new estimator of the same function, name and determinism."""
+        est = FunctionEstimator()
+        est._func, est.name, est.deterministic = self._func, self.name, self.deterministic
+        return est
+
+    def __repr__(self) -> str:
+        return (
+            f"FunctionEstimator({self.name!r}: {getattr(self._func, '__qualname__', self._func)})"
+        )
+
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate | float:
         return self._func(x, y)
 
@@ -43,6 +54,15 @@ class ContractAdapter(Estimator):
 
     def get_params(self) -> dict[str, Any]:
         return dict(self._inner.get_params())
+
+    def clone(self) -> ContractAdapter:
+        """A new adapter around a new instance of the wrapped class, built from its params."""
+        est = ContractAdapter(type(self._inner)(**self.get_params()))
+        est.name, est.deterministic = self.name, self.deterministic
+        return est
+
+    def __repr__(self) -> str:
+        return f"{self.name or type(self._inner).__name__}: {self._inner!r}"
 
     def set_params(self, **params: Any) -> ContractAdapter:
         if hasattr(self._inner, "set_params"):
@@ -82,12 +102,15 @@ class FunctionFactory:
 class ObjectFactory:
     """Picklable factory that builds a new instance of a user class per cell."""
 
+    name: str
     cls: type
     defaults: dict[str, Any]
     deterministic: bool = True
 
     def __call__(self, **params: Any) -> ContractAdapter:
-        return ContractAdapter(self.cls(**{**self.defaults, **params}))
+        est = ContractAdapter(self.cls(**{**self.defaults, **params}))
+        est.name, est.deterministic = self.name, self.deterministic
+        return est
 
 
 def register(
@@ -117,7 +140,7 @@ def register(
     if isinstance(obj, type) and issubclass(obj, Estimator):
         factory: Callable[..., Estimator] = obj
     elif hasattr(obj, "estimate") and hasattr(obj, "get_params"):
-        factory = ObjectFactory(type(obj), dict(obj.get_params()), deterministic)
+        factory = ObjectFactory(name, type(obj), dict(obj.get_params()), deterministic)
     elif callable(obj):
         factory = FunctionFactory(name, obj, deterministic)
     else:
