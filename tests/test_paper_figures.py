@@ -159,7 +159,8 @@ def test_rerun_resumes_and_no_run_draws_from_the_store(made) -> None:
     res = runner.invoke(main, [*args, "--no-run"])
     assert res.exit_code == 0, res.output
     assert "3 of 3 cells" in res.output
-    assert (folders["staircase-lee-rhee"] / "COMMAND.txt").read_text().count("mibench") == 3
+    # the run and the rerun are recorded; the redraw computed nothing and is not
+    assert (folders["staircase-lee-rhee"] / "COMMAND.txt").read_text().count("mibench") == 2
 
 
 def test_no_run_on_an_empty_store_is_a_usage_error(tmp_path) -> None:
@@ -206,6 +207,10 @@ def test_committed_tables_alone_redraw_and_resume_without_computing(made, tmp_pa
     assert res.exit_code == 0, res.output
     assert not (folder / "results.sqlite").exists()
     assert (folder / "mine_gaussian.png").is_file()
+    drawn = {p.name: p.read_bytes() for p in folder.iterdir()}
+    res = CliRunner().invoke(main, [*args, "--no-run"])
+    assert res.exit_code == 0, res.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == drawn  # byte-identical
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     assert f"{len(before)} already stored (skipped), 0 run now" in res.output

@@ -160,3 +160,17 @@ def test_compare_command_exit_status_and_file_kinds(tmp_path):
     assert res.exit_code == 1 and "deterministic value changed" in res.output
     res = runner.invoke(main, ["compare", str(run), str(tmp_path / "nothing")])
     assert res.exit_code == 2 and "nothing" in res.output
+
+
+def test_compare_fails_when_nothing_was_compared(tmp_path):
+    base = _results()
+    other = base.assign(label=base["label"] + "[k=10]", cell_id=base["cell_id"] + "-k10")
+    base.to_csv(tmp_path / "base.csv", index=False)
+    other.to_csv(tmp_path / "other.csv", index=False)
+    res = CliRunner().invoke(
+        main, ["compare", str(tmp_path / "base.csv"), str(tmp_path / "other.csv")]
+    )
+    assert res.exit_code == 1
+    assert "nothing compared" in res.output
+    assert compare_results(base, other).compared == 0
+    assert compare_results(base, base).compared == 2

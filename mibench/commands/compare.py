@@ -56,7 +56,8 @@ def compare(
     Exit status 1 when something regressed: |bias| or RMSE of a (task, estimator, n) grew by
     more than the tolerance, a cell that was ok in BASE is not ok in NEW, or a deterministic
     estimator's value for a cell changed by more than RTOL. Cells and summaries present on one
-    side only are reported but are not regressions.
+    side only are reported but are not regressions. Exit status 1 too when no (task,
+    estimator, n) is on both sides: nothing was compared.
     """
     from mibench.report.compare import compare_results
     from mibench.report.load import load_results
@@ -72,4 +73,9 @@ def compare(
         for name, table in (("compare_summary", result.summary), ("compare_cells", result.cells)):
             table.to_csv(out / f"{name}.csv", index=False)
             click.echo(f"wrote {out / f'{name}.csv'}")
-    ctx.exit(1 if result.regressed else 0)
+    if not result.compared:
+        click.echo(
+            "nothing compared: no (task, estimator label, n) is in both BASE and NEW",
+            err=True,
+        )
+    ctx.exit(1 if result.regressed or not result.compared else 0)

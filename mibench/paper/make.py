@@ -99,7 +99,7 @@ def make_figure(
         figure: the figure.
         scale: its scale.
         out: parent folder of the run folders (e.g. ``results/figures``).
-        command: the command line, appended to ``COMMAND.txt``.
+        command: the command line, appended to ``COMMAND.txt`` when ``run``.
         run: compute pending cells; False draws from what is stored (the working store, or
             the committed tables) and computes nothing.
         estimators: registry names of the estimators to compute now (None: all); the
@@ -123,9 +123,10 @@ def make_figure(
     if not run and not (has_tables(folder) or (folder / STORE_FILE).is_file()):
         raise ValueError(f"{folder} holds no results of figure {figure.name!r}; run it first")
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "COMMAND.txt").open("a", encoding="utf-8") as fh:
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        fh.write(f"# {stamp}\n{command}\n")
+    if run:  # a redraw computes nothing and leaves COMMAND.txt (and every file) as it was
+        with (folder / "COMMAND.txt").open("a", encoding="utf-8") as fh:
+            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            fh.write(f"# {stamp}\n{command}\n")
     ids = set(work.cell_ids())
     summary = ""
     if run:

@@ -75,6 +75,11 @@ class CompareResult:
     rtol: float
 
     @property
+    def compared(self) -> int:
+        """Number of (task_id, label, n) summaries found on both sides."""
+        return int((self.summary["side"] == "both").sum())
+
+    @property
     def regressed(self) -> bool:
         """True when any summary or cell regressed."""
         return bool(self.summary["regressed"].any() or self.cells["regressed"].any())
