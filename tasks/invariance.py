@@ -23,7 +23,7 @@ family          map (strength s)                                      strengths
 ``linear``      U·diag(σ)·Vᵀ with condition number s (s = 1: rotation)  1, 30, 1000
 ``spiral``      the standard spiral at s × its speed 1/dim            0.5, 1, 2
 ``swissroll``   X only: Φ, then a Swiss roll with s × the turns        0.5, 1, 2
-``scale``       stress: coordinate i × 10^{s·(2i/(d−1) − 1)} (X; Y     2, 4, 8
+``scale``       stress: coordinate i × 10^{s·(2i/(d−1) − 1)} (Y; X     2, 4, 8
                 reversed); a 1-D side × 10^{−s} (X) or 10^{s} (Y)
 ``shift``       stress: x + 10^s                                      8, 12, 16
 ==============  ====================================================  ===================
@@ -32,7 +32,9 @@ family          map (strength s)                                      strengths
 ``swissroll`` needs a 1-D X. The two stress families are injective in exact arithmetic but
 not in float64: a shift large against the spread merges values (x + 1e16 leaves a handful of
 distinct values of a standard normal sample), so their rows say ``variant_stress`` and the
-reports give the distinct values that survive. The identity variant (family ``identity``) is
+reports give the distinct values that survive. Strengths outside the table are accepted
+through the id grammar (``paired-power_4-…``) but not flagged: a very large power or CDF
+scale can saturate float64 too. The identity variant (family ``identity``) is
 the base itself, paired, so every Δ has its reference in the same study.
 """
 
@@ -169,7 +171,12 @@ def get_family(name: str) -> Family:
 
 
 def identity_variant(base: Task) -> Task:
-    """The base task itself as a paired variant (family ``identity``, strength 0)."""
+    """The base task itself as a paired variant (family ``identity``, strength 0).
+
+    Raises:
+        ValueError: when ``base`` is itself a paired variant.
+    """
+    _check_base(base)
     return dataclasses.replace(
         base,
         id=f"{PREFIX}-identity-{base.id}",
@@ -185,17 +192,28 @@ def variant(base: Task, family: Family, strength: float) -> Task:
         ValueError: when the family does not apply to the base's dimensions, or a strength is
             out of the family's range (e.g. a wiggly amplitude that could break injectivity).
     """
+    _check_base(base)
     if not family.applies(base.dim_x, base.dim_y):
         raise ValueError(
             f"family {family.name!r} does not apply to {base.id!r} ({base.dim_x}×{base.dim_y})"
         )
-    tx = family.make("x", base.dim_x, strength)
-    ty = family.make("y", base.dim_y, strength)
+    try:
+        tx = family.make("x", base.dim_x, strength)
+        ty = family.make("y", base.dim_y, strength)
+    except ArithmeticError as exc:  # e.g. 10**s beyond float64 for a huge shift
+        raise ValueError(f"strength {strength:g} of family {family.name!r}: {exc}") from None
     prefix = f"{PREFIX}-{family.name}_{strength:g}"
     task = base.transformed(tx, ty, prefix=prefix, name=f"{family.name} {strength:g} of {base.id}")
     return dataclasses.replace(
         task, pairing=Pairing(base.id, family.name, float(strength), family.stress)
     )
+
+
+def _check_base(base: Task) -> None:
+    if base.pairing is not None:
+        raise ValueError(
+            f"the base of a paired variant must not be a paired variant itself, got {base.id!r}"
+        )
 
 
 def variants(base_id: str) -> list[Task]:

@@ -165,6 +165,6 @@ register_suite(
 register_suite(
     "invariance",
     suite_tasks(),
-    description="paired invariance study: 4 Gaussian bases x 10 transform families x 3 "
-    "strengths (and the base itself), each variant on its base's draws",
+    description="paired invariance study: 4 Gaussian bases, each with the transform families "
+    "that apply (10 in all) at 3 strengths and the base itself, on the base's draws",
 )

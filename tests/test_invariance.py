@@ -190,20 +190,8 @@ def test_invariance_table_on_a_hand_made_study() -> None:
 
 def test_run_suite_invariance_and_report_write_the_invariance_table(tmp_path) -> None:
     run_dir = tmp_path / "inv"
-    args = [
-        "run",
-        "--suite",
-        "invariance",
-        "--estimators",
-        "gaussian",
-        "--n",
-        "100",
-        "--seeds",
-        "2",
-        "--run-dir",
-        str(run_dir),
-        "--quiet",
-    ]
+    args = ["run", "--suite", "invariance", "--estimators", "gaussian", "--n", "100"]
+    args += ["--seeds", "2", "--run-dir", str(run_dir), "--quiet"]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     assert "218 cells selected" in res.output
@@ -225,3 +213,28 @@ def test_run_suite_invariance_and_report_write_the_invariance_table(tmp_path) ->
     assert required <= set(table.columns)
     linear = table[table["family"] == "linear"]
     assert (linear["delta_mean"].abs() < 1e-9).all()
+
+
+def test_bad_paired_ids_are_refused_with_a_value_error() -> None:
+    for bad, why in [
+        ("paired-power_2-paired-power_2-1v1-normal-0.75", "must not be a paired variant"),
+        ("paired-identity-paired-identity-1v1-normal-0.75", "must not be a paired variant"),
+        ("paired-shift_309-1v1-normal-0.75", "strength 309"),
+        ("paired-power_4.0-1v1-normal-0.75", "canonical"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            get_task(bad)
+
+
+def test_a_variant_without_its_base_cell_is_counted_apart_from_failures() -> None:
+    base = get_task("1v1-normal-0.75")
+    power3 = variant(base, get_family("power"), 3.0)
+    with ResultStore(":memory:") as store:
+        run_grid(Grid([base, power3], ["gaussian"], ns=[200], seeds=[0, 1]), store, progress=False)
+        table = invariance_table(store.results())
+    row = table.iloc[0]
+    assert (row["pairs"], row["failed_pairs"], row["no_base"]) == (0, 0, 2)
+    scores = invariance_scores(table)
+    assert scores["failed_variants"].iloc[0] == 1 and np.isnan(scores["score"].iloc[0])
+    empty = invariance_scores(table.iloc[0:0])
+    assert list(empty.columns)[-1] == "failed_variants" and empty.empty

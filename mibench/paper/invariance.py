@@ -168,23 +168,38 @@ def draw(drawing: Drawing) -> list[Path]:
     table.to_csv(folder / "invariance.csv", index=False, float_format="%.6g")
     scores.to_csv(folder / "invariance_scores.csv", index=False, float_format="%.6g")
     parts = []
+    families = [f.name for f in FAMILIES if f.name in set(scores["family"])]
     for std, g in scores.groupby("standardize", sort=False):
-        wide = g.pivot_table(index="estimator", columns="family", values="score")
-        wide = wide.reindex(columns=[f.name for f in FAMILIES if f.name in wide.columns])
+        text = [
+            f"{r.score:.3g}" + (f" ({r.failed_variants} failed)" if r.failed_variants else "")
+            for r in g.itertuples()
+        ]
+        wide = g.assign(text=text).pivot(index="estimator", columns="family", values="text")
         title = "with" if bool(std) else "without"
         parts.append(
-            f"Invariance score, {title} standardisation\n\n" + wide.to_markdown(floatfmt=".3f")
+            f"Invariance score, {title} standardisation (largest |mean Δ| / I over the "
+            'variants with an ok pair; "(k failed)": k variants had none)\n\n'
+            + wide.reindex(columns=families).fillna("").to_markdown()
         )
     (folder / "invariance_scores.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     seeds = int(drawing.results["seed"].nunique())
-    caption = drawing.caption(
+    paired = (
         f"Paired draws; Δ = estimate on the variant − estimate on its base (nats), over up to "
-        f"{seeds} seed(s); bands: 95 % t-interval of the mean Δ."
+        f"{seeds} seed(s)"
     )
+    n = int(table["n"].max())
     profiles = plot_profiles(table)
-    set_title(profiles, "Invariance profiles: mean Δ / true MI against strength", caption)
+    set_title(
+        profiles,
+        f"Invariance profiles: mean Δ / true MI against strength (n = {n}, standardised)",
+        drawing.caption(f"{paired}; bands: 95 % t-interval of the mean Δ."),
+    )
     heat = plot_heatmap(table)
-    set_title(heat, "Invariance at the strongest strength: |mean Δ| / true MI", caption)
+    set_title(
+        heat,
+        "Invariance at the strongest strength: |mean Δ| / true MI, mean over bases",
+        drawing.caption(f"{paired}; failed: no ok pair; blank: not run."),
+    )
     written = save_figure(profiles, folder / "invariance_profiles")
     written += save_figure(heat, folder / "invariance_heatmap")
     return [

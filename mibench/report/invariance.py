@@ -7,11 +7,15 @@ whose pair is ok on both sides, Δ = Î(variant) − Î(base) in nats.
 
 Per (estimator label, base, family, strength, n, standardize) the table gives the number of
 ok pairs, mean Δ, sd of Δ (ddof = 1), a 95 % t-interval for the mean Δ (NaN with fewer than
-two pairs), the relative shift |mean Δ| / I (I the true MI), the failed pairs, and the fewest
-distinct values any column kept on any pair (``min_distinct``; ties made by a transform show
-there). The **invariance score** of an estimator on a family (per standardisation) is the
-largest relative shift over the family's strengths, bases and sample sizes: 0 means that no
-variant moved the mean estimate, 0.1 that some variant moved it by 10 % of the true MI.
+two pairs), the relative shift |mean Δ| / I (I the true MI), the failed pairs (a cell of the
+pair not ok), the variant cells whose base cell (family ``identity``) is not in the run
+(``no_base``: run the ``paired-identity-<base>`` task beside them), and the fewest distinct
+values any column kept on any pair (``min_distinct``, recorded for cells that ran; ties made
+by a transform show there). The **invariance score** of an estimator on a family (per
+standardisation) is the largest relative shift over the family's strengths, bases and sample
+sizes: 0 means that no variant moved the mean estimate, 0.1 that some variant moved it by
+10 % of the true MI. It covers only the variants with an ok pair; ``failed_variants`` counts
+the others.
 """
 
 from __future__ import annotations
@@ -55,12 +59,28 @@ TABLE_COLUMNS = [
     "mi_true",
     "pairs",
     "failed_pairs",
+    "no_base",
     "delta_mean",
     "delta_sd",
     "ci_low",
     "ci_high",
     "rel_shift",
     "min_distinct",
+]
+
+
+#: Columns of :func:`invariance_scores`, in order.
+SCORE_COLUMNS = [
+    "estimator",
+    "family",
+    "stress",
+    "standardize",
+    "score",
+    "worst_base",
+    "worst_strength",
+    "worst_n",
+    "variants",
+    "failed_variants",
 ]
 
 
@@ -74,7 +94,8 @@ def paired_deltas(results: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         The variant rows with ``base_estimate``, ``delta`` (NaN unless both cells are ok),
-        ``ok`` (both cells ok) and ``min_distinct`` (from the row's extras; NaN if absent).
+        ``ok`` (both cells ok), ``has_base`` (the base cell is in the run) and
+        ``min_distinct`` (from the row's extras; NaN if absent).
 
     Raises:
         ValueError: when a column of :data:`PAIRED_COLUMNS` is missing.
@@ -91,6 +112,7 @@ def paired_deltas(results: pd.DataFrame) -> pd.DataFrame:
         columns={"mi_estimate": "base_estimate", "_ok": "_base_ok"}
     )
     out = paired[~is_base].merge(base, on=_PAIR, how="left")
+    out["has_base"] = out["_base_ok"].notna()
     out["ok"] = out["_ok"] & out["_base_ok"].eq(True)
     out["delta"] = (out["mi_estimate"] - out["base_estimate"]).where(out["ok"])
     return out.drop(columns=["_ok", "_base_ok"])
@@ -133,7 +155,8 @@ def invariance_table(results: pd.DataFrame) -> pd.DataFrame:
                 "stress": bool(g["variant_stress"].iloc[0]),
                 "mi_true": mi,
                 "pairs": len(d),
-                "failed_pairs": int((~g["ok"]).sum()),
+                "failed_pairs": int((~g["ok"] & g["has_base"]).sum()),
+                "no_base": int((~g["has_base"]).sum()),
                 "delta_mean": mean,
                 "delta_sd": float(d.std(ddof=1)) if len(d) > 1 else np.nan,
                 "ci_low": low,
@@ -150,9 +173,10 @@ def invariance_scores(table: pd.DataFrame) -> pd.DataFrame:
     of :func:`invariance_table` over strengths, bases and n, with where it was reached.
 
     Returns:
-        Columns estimator, family, stress, standardize, score, worst_base, worst_strength,
-        worst_n, variants (groups with at least one ok pair); a family whose variants never
-        had an ok pair has score NaN.
+        Columns :data:`SCORE_COLUMNS`: estimator, family, stress, standardize, score,
+        worst_base, worst_strength, worst_n, variants (groups with at least one ok pair) and
+        failed_variants (groups with none: the score says nothing about them); a family whose
+        variants never had an ok pair has score NaN.
     """
     rows = []
     for (est, family, std), g in table.groupby(["estimator", "family", "standardize"]):
@@ -169,6 +193,7 @@ def invariance_scores(table: pd.DataFrame) -> pd.DataFrame:
                 "worst_strength": worst["strength"] if worst is not None else np.nan,
                 "worst_n": worst["n"] if worst is not None else np.nan,
                 "variants": len(measured),
+                "failed_variants": int((g["pairs"] == 0).sum()),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
