@@ -96,3 +96,10 @@ def test_list_commands():
     assert "multinormal-dense-5-5-0.5" in out and "0.5928" in out
     assert "quick" in _run(["list", "suites"]).output
     assert "test-corr" in _run(["list", "estimators"]).output
+
+
+def test_suite_and_tasks_together_are_refused(tmp_path):
+    args = ["run", "--suite", "quick", "--tasks", "1v1-normal-0.75", "--run-dir", str(tmp_path)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "--suite or --tasks, not both" in res.output
+    assert not (tmp_path / "results.sqlite").exists()

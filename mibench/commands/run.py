@@ -125,6 +125,13 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
 
     o = _merge_config(ctx, options, config_path)
     seeds = o["seeds"] if isinstance(o["seeds"], list) else list(range(o["seeds"]))
+    given = {
+        k
+        for k in ("suite", "task_ids")
+        if ctx.get_parameter_source(k) is ParameterSource.COMMANDLINE
+    }
+    if given == {"suite", "task_ids"}:
+        raise click.UsageError("give --suite or --tasks, not both")
     load_tasks_file(o["tasks_file"])
     try:
         if o["task_ids"]:
