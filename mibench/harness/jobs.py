@@ -32,7 +32,13 @@ import numpy as np
 
 from mibench.estimate import Estimate
 from mibench.harness.cells import Cell
-from mibench.harness.schema import error_estimate, result_row, task_columns, utc_now
+from mibench.harness.schema import (
+    error_estimate,
+    is_streaming,
+    result_row,
+    task_columns,
+    utc_now,
+)
 
 #: One finished cell: its row and its trace ``[(step, train_value, test_value), ...]``.
 CellOutput = tuple[dict[str, Any], list[tuple[int, float, float]]]
@@ -188,11 +194,6 @@ class StreamingJob(Job):
         return self.factory.estimate_streaming_group(members, self.task)
 
 
-def is_streaming(task: Any) -> bool:
-    """True for a streaming task (one with a ``true_mi(step)`` schedule)."""
-    return hasattr(task, "true_mi")
-
-
 def can_batch(factory: Callable[..., Any]) -> bool:
     """True when the estimator class trains several seeds as one model (``estimate_group``)."""
     return callable(getattr(factory, "estimate_group", None))
@@ -231,9 +232,9 @@ def plan_jobs(
                     f"estimator {cell.estimator!r} cannot train on the streaming task "
                     f"{task.id!r}: only the neural estimators have a streaming mode"
                 )
-            key: tuple = (StreamingJob, cell.task_id, cell.label, cell.n, cell.params_key)
+            key: tuple = (StreamingJob, cell.task_id, cell.n, cell.params_key)
         elif batch and can_batch(factory):
-            key = (GroupJob, cell.task_id, cell.label, cell.n, cell.params_key)
+            key = (GroupJob, cell.task_id, cell.n, cell.params_key)
         else:
             key = (CellJob, cell.cell_id)
         groups.setdefault(key, []).append(cell)

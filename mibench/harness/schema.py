@@ -194,9 +194,14 @@ class TaskColumns:
     pairing: Any = None
 
 
+def is_streaming(task: Any) -> bool:
+    """True for a streaming task (one with a ``true_mi(step)`` schedule)."""
+    return hasattr(task, "true_mi")
+
+
 def task_columns(task: Task | StreamingTask) -> TaskColumns:
-    """The :class:`TaskColumns` of a task; a streaming task is recognised by ``true_mi``."""
-    if hasattr(task, "true_mi"):
+    """The :class:`TaskColumns` of a task, fixed-sample or streaming (:func:`is_streaming`)."""
+    if is_streaming(task):
         mi, stderr = float(task.true_mi(task.n_steps - 1)), 0.0
     else:
         mi, stderr = float(task.mi), float(task.mi_stderr)

@@ -31,8 +31,7 @@ import pandas as pd
 
 from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title
 from mibench.paper.scale import Scale
-from mibench.paper.work import FigureWork, builtin_estimators, fixed_work
-from mibench.registry import get_estimator
+from mibench.paper.work import FigureWork, builtin_estimators, fixed_work, trains
 from mibench.report.figures import save_figure
 from mibench.report.invariance import invariance_scores, invariance_table
 from mibench.report.palette import estimator_styles
@@ -47,16 +46,12 @@ NEURAL_N, NEURAL_SEEDS = 2000, 2
 PROFILE_BASE, PROFILE_BASE_1D = "multinormal-sparse-3-3-2-2.0", "1v1-normal-0.75"
 
 
-def _trains(name: str) -> bool:
-    return "max_steps" in get_estimator(name).get_params()
-
-
 def plan(scale: Scale) -> FigureWork:
     """The invariance suite × every built-in estimator (module docstring), scaled."""
     tasks = list_tasks("invariance")
     names = builtin_estimators()
-    classical = [n for n in names if not _trains(n)]
-    neural = [n for n in names if _trains(n)]
+    classical = [n for n in names if not trains(n)]
+    neural = [n for n in names if trains(n)]
     parts = [
         fixed_work(tasks, classical, CLASSICAL_NS, CLASSICAL_SEEDS, scale, standardize=std)
         for std in (True, False)

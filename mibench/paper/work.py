@@ -57,6 +57,11 @@ def builtin_estimators() -> list[str]:
     ]
 
 
+def trains(name: str) -> bool:
+    """True for an estimator that trains (has ``max_steps``: the neural estimators)."""
+    return "max_steps" in get_estimator(name).get_params()
+
+
 def fixed_work(
     tasks: Sequence[Task],
     names: Sequence[str],
@@ -81,7 +86,7 @@ def fixed_work(
     """
     specs = [
         f"{name}[max_steps={scale.steps(DEFAULTS.max_steps, floor=10)}]"
-        if not scale.full and "max_steps" in get_estimator(name).get_params()
+        if not scale.full and trains(name)
         else name
         for name in names
     ]
