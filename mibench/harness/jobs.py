@@ -12,12 +12,14 @@ rows; it never raises for a failing estimator. Kinds:
 * :class:`StreamingJob` — the seeds of one configuration on a streaming task, trained by the
   class's ``estimate_streaming_group``. Member e's batches come from its cell's data seed,
   so every estimator sees the same batches for the same replicate seed.
+* :class:`TrainingJob` — one cell of a training benchmark (an outer model trained with an MI
+  term, :mod:`mibench.regularizers`): the benchmark's ``train_cell`` runs it.
 
 Every kind shares :meth:`Job.__call__`: warnings are collected into the message, an
 exception becomes an ``error`` row for every cell of the job
 (:func:`~mibench.harness.schema.error_estimate`), and rows are built by
-:func:`~mibench.harness.schema.result_row`. New kinds (regulariser benchmarks, paired
-invariance groups) subclass :class:`Job` and implement :meth:`Job.fit`.
+:func:`~mibench.harness.schema.result_row`. New kinds subclass :class:`Job` and implement
+:meth:`Job.fit`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from mibench.harness.cells import Cell
 from mibench.harness.schema import (
     error_estimate,
     is_streaming,
+    is_training,
     result_row,
     task_columns,
     utc_now,
@@ -194,6 +197,28 @@ class StreamingJob(Job):
         return self.factory.estimate_streaming_group(members, self.task)
 
 
+@dataclass(frozen=True)
+class TrainingJob(Job):
+    """One cell of a training benchmark; ``factory`` is unused (None): the cell names its
+    regulariser, which the benchmark builds as an MI term."""
+
+    kind: ClassVar[str] = "training"
+
+    def fit(self) -> list[Estimate]:
+        (cell,) = self.cells
+        return [self.task.train_cell(cell)]
+
+    def outputs(self, results: list[Estimate], warned: list[str], started: str) -> list[CellOutput]:
+        """As :meth:`Job.outputs`, with ``mi_true`` the exact MI of the trained model where the
+        benchmark computed one (``extras["mi_true_final"]``)."""
+        out = super().outputs(results, warned, started)
+        for (row, _), result in zip(out, results, strict=True):
+            exact = result.extras.get("mi_true_final")
+            if isinstance(exact, float) and np.isfinite(exact):
+                row["mi_true"] = exact
+        return out
+
+
 def can_batch(factory: Callable[..., Any]) -> bool:
     """True when the estimator class trains several seeds as one model (``estimate_group``)."""
     return callable(getattr(factory, "estimate_group", None))
@@ -209,14 +234,15 @@ def plan_jobs(
     """Group ``cells`` into jobs, largest n first (so an interrupted run has its most
     informative cells), in the cells' order otherwise.
 
-    Cells on a streaming task form one :class:`StreamingJob` per (task, configuration); with
+    A cell of a training benchmark is a :class:`TrainingJob` (its factory None). Cells on a
+    streaming task form one :class:`StreamingJob` per (task, configuration); with
     ``batch``, fixed-sample cells of an estimator that :func:`can_batch` form one
     :class:`GroupJob` per (task, configuration, n); every other cell is a :class:`CellJob`.
 
     Args:
         cells: the cells to compute.
         tasks: task id → task, for every cell.
-        factories: estimator name → factory, for every cell.
+        factories: estimator name → factory, for every cell but training cells.
         batch: train the seeds of a batchable configuration together.
 
     Raises:
@@ -225,7 +251,11 @@ def plan_jobs(
     """
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
-        task, factory = tasks[cell.task_id], factories[cell.estimator]
+        task = tasks[cell.task_id]
+        if is_training(task):
+            groups[(TrainingJob, cell.cell_id)] = [cell]
+            continue
+        factory = factories[cell.estimator]
         if is_streaming(task):
             if not callable(getattr(factory, "estimate_streaming_group", None)):
                 raise ValueError(
@@ -239,7 +269,7 @@ def plan_jobs(
             key = (CellJob, cell.cell_id)
         groups.setdefault(key, []).append(cell)
     jobs = [
-        key[0](tuple(members), tasks[members[0].task_id], factories[members[0].estimator])
+        key[0](tuple(members), tasks[members[0].task_id], factories.get(members[0].estimator))
         for key, members in groups.items()
     ]
     return sorted(jobs, key=lambda j: -j.cells[0].n)

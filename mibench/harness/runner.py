@@ -24,7 +24,7 @@ from mibench.estimate import Estimate, Status
 from mibench.harness.cells import Cell
 from mibench.harness.grid import Grid
 from mibench.harness.jobs import CellOutput, Job, plan_jobs
-from mibench.harness.schema import utc_now
+from mibench.harness.schema import is_training, utc_now
 from mibench.harness.store import ResultStore
 from mibench.registry import estimator_factory
 
@@ -200,7 +200,9 @@ def execute(
     if missing:
         raise ValueError(f"tasks must include the task of every cell; missing {missing}")
     todo = pending_cells(cells, store, retry_failed)
-    factories = {name: estimator_factory(name) for name in {c.estimator for c in todo}}
+    # A training cell names a regulariser that its benchmark builds; every other cell an estimator.
+    names = {c.estimator for c in todo if not is_training(by_id[c.task_id])}
+    factories = {name: estimator_factory(name) for name in names}
     jobs = plan_jobs(todo, by_id, factories, batch=batch)
     summary = RunSummary(total=len(cells), skipped=len(cells) - len(todo))
     work = run_job if timeout is None else partial(run_job_with_timeout, timeout=timeout)

@@ -16,7 +16,9 @@ Columns beyond the identity, value and provenance of a cell:
   (``Estimator.deterministic``), recorded when the row is computed so that reports and
   ``mibench compare`` never ask the live registry.
 * ``job_kind``: ``cell`` (one fixed-sample cell), ``group`` (the seeds of one neural
-  configuration trained as one batched model) or ``streaming`` (a streaming run).
+  configuration trained as one batched model), ``streaming`` (a streaming run) or
+  ``training`` (a cell of a training benchmark, where the estimator is an MI term inside an
+  outer model's loss; see :mod:`mibench.regularizers.benchmark` for what its columns hold).
 * ``group_size``: how many cells trained together in that job (1 for a ``cell``). A member's
   value does not depend on its group (tested bit for bit on CPU); the column says which
   group it was.
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 STORE_VERSION = 3
 
 #: Job kinds, the values of the ``job_kind`` column.
-JOB_KINDS = ("cell", "group", "streaming")
+JOB_KINDS = ("cell", "group", "streaming", "training")
 
 #: Columns of the ``results`` table, in order.
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -197,6 +199,12 @@ class TaskColumns:
 def is_streaming(task: Any) -> bool:
     """True for a streaming task (one with a ``true_mi(step)`` schedule)."""
     return hasattr(task, "true_mi")
+
+
+def is_training(task: Any) -> bool:
+    """True for a training benchmark (:mod:`mibench.regularizers.benchmark`): a task whose
+    cells train an outer model with an MI term (it has ``train_cell``)."""
+    return callable(getattr(task, "train_cell", None))
 
 
 def task_columns(task: Task | StreamingTask) -> TaskColumns:

@@ -133,6 +133,17 @@ class NeuralEstimator(Estimator):
         """The objective to maximise, ``(E,)``, and the carried state (default: the readout)."""
         return cls.readout(t_joint, t_marginal, hp), state
 
+    @classmethod
+    def regularizer_objective(
+        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
+    ) -> Tensor:
+        """The value an outer model maximises when this estimator is its MI term, ``(E,)``.
+
+        The training objective by default (its gradient is the one the estimator trusts; the
+        carried ``state`` is read, not updated); see :mod:`mibench.regularizers.term`.
+        """
+        return cls.train_objective(t_joint, t_marginal, hp, state)[0]
+
     def _check_objective_params(self) -> None:
         """Validate the objective hyperparameters (none by default)."""
 
@@ -357,6 +368,14 @@ class SMILE(_JSDTrained):
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
         return obj.smile_bound(t_joint, t_marginal, tau=hp["tau"])
+
+    @classmethod
+    def regularizer_objective(
+        cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
+    ) -> Tensor:
+        """The SMILE(τ) estimate itself: as an outer loss term, SMILE is its clipped DV value
+        (the JSD objective that trains its critic is :class:`JSD`'s term)."""
+        return cls.readout(t_joint, t_marginal, hp)
 
 
 class InfoNCE(NeuralEstimator):

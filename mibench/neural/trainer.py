@@ -186,7 +186,13 @@ class _Shared:
     seeds: list[int] = field(default_factory=list)
 
 
-def _shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
+def shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
+    """Validate ``members`` (as :func:`check_members`, then every hyperparameter) and return
+    the settings they share, with one resolved seed per member (None: fresh entropy).
+
+    Raises:
+        ValueError: naming the first invalid hyperparameter.
+    """
     check_members(members)
     p = members[0].get_params()
     for m in members:
@@ -436,7 +442,7 @@ def fit(
             split (naming ``test_fraction`` and n).
     """
     start = time.perf_counter()
-    shared = _shared_settings(members)
+    shared = shared_settings(members)
     with _torch_threads(shared.threads):
         return _fit_fixed(members, shared, xs, ys, on_step, start)
 
@@ -577,7 +583,7 @@ def fit_streaming(
             wrong shape from the task.
     """
     start = time.perf_counter()
-    shared = _shared_settings(members)
+    shared = shared_settings(members)
     n_steps = task.n_steps if n_steps is None else n_steps
     _require(_is_int(n_steps) and n_steps >= 1, "n_steps", n_steps, "an int >= 1")
     with _torch_threads(shared.threads):
