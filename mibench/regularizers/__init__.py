@@ -12,6 +12,7 @@ from mibench.regularizers.term import (
     MITerm,
     TrainingDiverged,
     backward_with_mi,
+    check_term,
     differentiable_estimators,
     make_estimator,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "TrainingDiverged",
     "TrainingRun",
     "backward_with_mi",
+    "check_term",
     "differentiable_estimators",
     "make_estimator",
     "summarize_training",

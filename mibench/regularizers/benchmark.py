@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 from mibench.estimate import Estimate, Status
 from mibench.harness.cells import Cell, canonical_json
-from mibench.regularizers.term import MITerm, TrainingDiverged, make_estimator
+from mibench.regularizers.term import MITerm, TrainingDiverged, check_term
 
 #: The ``estimator`` of a cell of the plain model (no MI term in its loss).
 NO_REGULARIZER = "none"
@@ -78,7 +78,7 @@ class Setting:
             return
         if not isinstance(self.regularizer, str):
             raise ValueError(f"regularizer must be a name, got {self.regularizer!r}")
-        make_estimator(self.regularizer, **self.mi)  # refuses KSG & co. and bad values
+        check_term(self.regularizer, **self.mi)  # refuses KSG & co. and bad values
 
     @property
     def label(self) -> str:

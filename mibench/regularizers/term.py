@@ -47,7 +47,7 @@ from mibench.neural.critics import make_critic, negatives_per_sample, pair_index
 from mibench.neural.estimators import NEURAL_ESTIMATORS, NeuralEstimator
 from mibench.neural.optim import BatchedAdam
 from mibench.neural.trainer import shared_settings
-from mibench.registry import get_estimator, parse_spec
+from mibench.registry import get_estimator, list_estimators, parse_spec
 
 
 class TrainingDiverged(RuntimeError):
@@ -71,7 +71,7 @@ def make_estimator(estimator: str | NeuralEstimator, **params: Any) -> NeuralEst
     """The neural estimator behind an MI term, from a spec such as ``"mine[rate=0.05]"``.
 
     Raises:
-        ValueError: naming ``estimator`` when it is not a registered neural estimator (KSG,
+        ValueError: naming ``estimator`` when it is unknown or not a neural estimator (KSG,
             binning or Gaussian estimators have no gradient to give), or for a rejected
             hyperparameter.
     """
@@ -82,6 +82,11 @@ def make_estimator(estimator: str | NeuralEstimator, **params: Any) -> NeuralEst
             f"estimator must be a spec string or a NeuralEstimator, got {type(estimator).__name__}"
         )
     name, _ = parse_spec(estimator)
+    if name not in list_estimators():
+        raise ValueError(
+            f"unknown estimator {name!r}; an MI term needs a critic-based estimator, one of "
+            f"{differentiable_estimators()}"
+        )
     if name not in NEURAL_ESTIMATORS:
         raise ValueError(
             f"estimator {name!r} cannot be an MI term: it is not differentiable (an MI term "
@@ -89,6 +94,17 @@ def make_estimator(estimator: str | NeuralEstimator, **params: Any) -> NeuralEst
         )
     est = get_estimator(estimator, **params)
     assert isinstance(est, NeuralEstimator)
+    return est
+
+
+def check_term(estimator: str | NeuralEstimator, **params: Any) -> NeuralEstimator:
+    """:func:`make_estimator`, then every hyperparameter validated (e.g. MINE's ``rate``).
+
+    Raises:
+        ValueError: as :func:`make_estimator`, or naming the invalid hyperparameter.
+    """
+    est = make_estimator(estimator, **params)
+    shared_settings([est])
     return est
 
 
@@ -123,7 +139,7 @@ class MITerm:
     def __init__(
         self, estimator: str | NeuralEstimator, dim_x: int, dim_y: int, **params: Any
     ) -> None:
-        self.estimator = make_estimator(estimator, **params)
+        self.estimator = check_term(estimator, **params)
         settings = shared_settings([self.estimator])
         self.cls = type(self.estimator)
         self.name = self.cls.name
