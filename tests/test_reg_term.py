@@ -235,3 +235,15 @@ def test_a_term_at_beta_zero_never_reaches_the_outer_model():
 def test_bad_settings_are_refused_before_training(args, match):
     with pytest.raises(ValueError, match=match):
         Setting(*args)
+
+
+def test_readme_example_runs_and_keeps_the_information():
+    # The README's MITerm example, run as written.
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    code = text.split("<!-- example: mi-term -->\n```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
+    assert namespace["exact"] > 0.5  # the main loss alone drives A (and I) to 0
+    assert abs(namespace["estimate"] - namespace["exact"]) < 0.4
