@@ -94,6 +94,14 @@ class BaselineEstimator(Estimator):
         derived from the cell)."""
         return 0 if self.seed is None else int(self.seed)
 
+    def validate(self) -> None:
+        """Check every hyperparameter (as on construction and before every estimate).
+
+        Raises:
+            ValueError: naming the hyperparameter that is out of range.
+        """
+        self._check_params()
+
     def _check_params(self) -> None:
         """Validate the hyperparameters (called on construction and before every estimate).
 

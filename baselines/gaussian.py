@@ -26,6 +26,9 @@ from mibench.estimate import Estimate
 from .base import BaselineEstimator
 from .preprocess import constant_columns, dependent_columns, unit_scaled
 
+#: Warn when the estimate's mean at independence, dim_x·dim_y/(2n) nats, exceeds this.
+NULL_MEAN_WARNING = 0.1
+
 
 def normal_scores(a: np.ndarray) -> np.ndarray:
     """Map each column of ``a: (n, d)`` to normal scores Φ⁻¹(r/(n + 1)), r = average ranks."""
@@ -81,11 +84,15 @@ class GaussianMI(BaselineEstimator):
         seed: seed of the error bar's random partitions or resamples; None (default) uses 0.
 
     Raises:
-        ValueError: for bad input, or a singular joint correlation matrix (x and y linearly
-            dependent, where the Gaussian MI is infinite, or fewer samples than columns).
+        ValueError: for bad input, n <= dim_x + dim_y (the sample covariance is singular), or a
+            singular joint correlation matrix (x and y linearly dependent, where the Gaussian
+            MI is infinite).
 
     Warns:
-        RuntimeWarning: for constant and for linearly dependent columns.
+        RuntimeWarning: for constant and for linearly dependent columns, and when n is small
+            for the dimensions: at independence 2n·Î is asymptotically χ² with dim_x·dim_y
+            degrees of freedom (the likelihood-ratio test of Σ_XY = 0), so Î averages about
+            dim_x·dim_y/(2n) nats; above :data:`NULL_MEAN_WARNING` that is said.
     """
 
     name: ClassVar[str] = "gaussian"
@@ -129,6 +136,26 @@ class GaussianMI(BaselineEstimator):
         }
         if blocks["x"].shape[1] == 0 or blocks["y"].shape[1] == 0:
             return Estimate(value=0.0, extras=extras)
+        n, d = x.shape[0], blocks["x"].shape[1] + blocks["y"].shape[1]
+        if n <= d:
+            # The joint sample correlation matrix then has rank < d: its determinant is 0 in
+            # exact arithmetic, and rounding turns it into an arbitrary huge "estimate".
+            raise ValueError(
+                f"x and y need more samples than columns for the Gaussian estimate: n={n} <= "
+                f"dim_x + dim_y = {d} (after dropping constant and dependent columns), where "
+                "the sample covariance is singular and the Gaussian MI is undefined"
+            )
+        null_mean = blocks["x"].shape[1] * blocks["y"].shape[1] / (2 * n)
+        extras["null_mean"] = null_mean
+        if null_mean > NULL_MEAN_WARNING:
+            warnings.warn(
+                f"n={n} is small for dim_x·dim_y = {blocks['x'].shape[1] * blocks['y'].shape[1]}: "
+                f"at independence the Gaussian estimate averages about dim_x·dim_y/(2n) = "
+                f"{null_mean:.3g} nats (2n·Î is about χ² with dim_x·dim_y degrees of freedom), "
+                "so values of that size do not show dependence",
+                RuntimeWarning,
+                stacklevel=4,
+            )
         return Estimate(value=gaussian_mi(blocks["x"], blocks["y"]), extras=extras)
 
 

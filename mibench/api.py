@@ -6,6 +6,7 @@ The Python counterpart of ``mibench estimate``; both call :func:`estimate_mi`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,37 +16,96 @@ import pandas as pd
 from mibench.estimator import Estimator, clone
 from mibench.independence import permutation_test
 from mibench.registry import get_estimator
-from mibench.validation import check_xy
+from mibench.validation import as_2d, check_xy
 
 NATS_PER_BIT = math.log(2.0)
 
 
-def select_columns(data: pd.DataFrame, columns: str | list[str], argument: str) -> np.ndarray:
+def _column_names(columns: Any, argument: str) -> list[Any]:
+    if isinstance(columns, str):
+        names: list[Any] = [c.strip() for c in columns.split(",")]
+    elif isinstance(columns, (list, tuple)):
+        names = list(columns)
+    elif isinstance(columns, (int, np.integer)) and not isinstance(columns, bool):
+        names = [columns]
+    else:
+        raise ValueError(
+            f"{argument} must name the column(s) of data: a name, a comma-separated string or a "
+            f"list of names, got {type(columns).__name__}"
+        )
+    if not names or any(isinstance(c, str) and not c for c in names):
+        raise ValueError(f"{argument} must name at least one column, got {columns!r}")
+    return names
+
+
+def _find_column(data: pd.DataFrame, col: Any, argument: str) -> Any:
+    """The label of ``data`` that ``col`` names (its exact label, or a label whose text is it:
+    ``"0"`` names an integer column label 0, as on the command line)."""
+    if col in data.columns:
+        return col
+    by_text = [c for c in data.columns if str(c) == str(col)]
+    if len(by_text) == 1:
+        return by_text[0]
+    known = [str(c) for c in data.columns]
+    hint = ""
+    if len(known) == 1 and any(sep in known[0] for sep in (";", "\t", "|")):
+        hint = (
+            f"; the file has one column {known[0]!r}: is it separated by ';', tabs or '|' "
+            "instead of commas? Save it with commas (mibench reads comma-separated CSV)"
+        )
+    raise ValueError(f"{argument}: unknown column {col!r}; the columns are {known}{hint}")
+
+
+def select_columns(data: pd.DataFrame, columns: Any, argument: str) -> np.ndarray:
     """The named columns of ``data`` as a float64 array of shape ``(n, len(columns))``.
+
+    Columns follow the rule of :mod:`mibench.validation`: string, object, categorical and bool
+    columns are categorical and refused (mibench has no categorical estimator yet); datetime
+    columns are refused.
 
     Args:
         data: the table.
-        columns: a column name, a comma-separated string of names, or a list of names.
+        columns: a column name (a string, or an integer label), a comma-separated string of
+            names, or a list of names.
         argument: the name of the argument being resolved (``x`` or ``y``), for messages.
 
     Raises:
-        ValueError: naming the column when it is unknown, not numeric, or has missing values,
-            or when the table has no rows.
+        ValueError: naming the column when it is unknown, not numeric (with the first
+            non-numeric value and its row), or has missing values, or when the table has no
+            rows.
     """
-    names = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else list(columns)
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    names = [_find_column(data, c, argument) for c in _column_names(columns, argument)]
     if data.empty:
         raise ValueError(f"{argument}: the table has no data rows (columns {list(data.columns)})")
-    if not names or any(not str(c) for c in names):
-        raise ValueError(f"{argument} must name at least one column, got {columns!r}")
     for col in names:
-        if col not in data.columns:
-            known = [str(c) for c in data.columns]
-            raise ValueError(f"{argument}: unknown column {col!r}; the columns are {known}")
         series = data[col]
-        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        if pd.api.types.is_bool_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype):
             raise ValueError(
-                f"{argument}: column {col!r} is not numeric (dtype {series.dtype}); "
-                f"first value {series.iloc[0]!r}"
+                f"{argument}: column {col!r} is categorical (dtype {series.dtype}); mibench's "
+                "estimators do not support categorical columns yet"
+            )
+        if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(
+            series
+        ):
+            raise ValueError(
+                f"{argument}: column {col!r} holds dates or durations (dtype {series.dtype}); "
+                "convert them to numbers first"
+            )
+        if not pd.api.types.is_numeric_dtype(series):
+            numeric = pd.to_numeric(series, errors="coerce")
+            stray = numeric.isna() & series.notna()
+            if stray.any():
+                row = int(np.flatnonzero(stray.to_numpy())[0])
+                raise ValueError(
+                    f"{argument}: column {col!r} is not numeric: value {series.iloc[row]!r} at "
+                    f"row {row} (dtype {series.dtype})"
+                )
+            raise ValueError(
+                f"{argument}: column {col!r} holds strings (dtype {series.dtype}): a "
+                "categorical column, which mibench's estimators do not support yet; convert it "
+                "to numbers first if its values are numeric"
             )
         missing = int(series.isna().sum())
         if missing:
@@ -53,7 +113,7 @@ def select_columns(data: pd.DataFrame, columns: str | list[str], argument: str) 
             raise ValueError(
                 f"{argument}: column {col!r} has {missing} missing values (first at row {row})"
             )
-    return data[names].to_numpy(dtype=np.float64)
+    return as_2d(data[names].to_numpy(), argument)
 
 
 @dataclass
@@ -110,7 +170,8 @@ def estimate_mi(
             name(s) of X (a list or a comma-separated string).
         y: samples of Y likewise.
         estimator: a registry spec such as ``"ksg"`` or ``"ksg[k=5]"``, or an estimator.
-        data: a DataFrame holding the columns named by ``x`` and ``y``.
+        data: a DataFrame (or a mapping of column name to values) holding the columns named
+            by ``x`` and ``y``.
         bits: report in bits instead of nats.
         permutations: shuffles for the independence test; default 100 for deterministic
             estimators and 0 (no test) for trained ones, whose every shuffle is a new fit.
@@ -121,11 +182,29 @@ def estimate_mi(
 
     Raises:
         ValueError: for unknown, non-numeric or incomplete columns (naming the column), bad
-            arrays (see :func:`mibench.validation.check_xy`), or an unknown estimator.
+            arrays (see :func:`mibench.validation.check_xy`), an unknown estimator, or a bad
+            ``bits``, ``permutations`` or ``seed`` (naming it).
     """
+    if isinstance(data, Mapping):
+        data = pd.DataFrame(data)
     if data is not None:
         x = select_columns(data, x, "x")
         y = select_columns(data, y, "y")
+    if not isinstance(bits, (bool, np.bool_)):
+        raise ValueError(f"bits must be a bool, got {bits!r}")
+    if permutations is not None and (
+        isinstance(permutations, bool)
+        or not isinstance(permutations, (int, np.integer))
+        or permutations < 0
+    ):
+        raise ValueError(f"permutations must be None or an int >= 0, got {permutations!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+    if not isinstance(estimator, (str, Estimator)):
+        raise ValueError(
+            f"estimator must be a registry spec such as 'ksg' or an Estimator, got "
+            f"{type(estimator).__name__}"
+        )
     # A copy: the caller's estimator keeps its own hyperparameters (its seed included).
     est = get_estimator(estimator) if isinstance(estimator, str) else clone(estimator)
     if est.get_params().get("seed", 0) is None:

@@ -65,6 +65,17 @@ class Estimator(ABC):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
+    def validate(self) -> None:  # noqa: B027 - a hook whose default checks nothing
+        """Check every hyperparameter now, without estimating anything.
+
+        The grid calls it for every configuration before any cell runs, so that a bad value
+        is refused at once rather than as one error row per cell. The default checks nothing;
+        estimator families override it.
+
+        Raises:
+            ValueError: naming the first invalid hyperparameter.
+        """
+
     def clone(self) -> Estimator:
         """A new, unfitted estimator with the same hyperparameters (``get_params()``), its
         name and its declared determinism; changing the copy leaves this one as it is.

@@ -215,9 +215,19 @@ class CorrelatedPairs(Distribution):
         return lx + ly_given_x, lx, ly
 
 
+#: The largest dimension of X or of Y: a dense Gaussian task holds a (dim_x + dim_y)² covariance
+#: and its Cholesky factor, 3.2 GB in float64 at 2 × 10,000.
+MAX_DIM = 10_000
+
+
 def _check_dim(v: object, arg: str) -> None:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
         raise ValueError(f"{arg} must be a positive integer, got {v!r}")
+    if v > MAX_DIM:
+        raise ValueError(
+            f"{arg} must be at most {MAX_DIM:,}, got {v:,}: the task's covariance matrix alone "
+            f"would take {8 * (2 * v) ** 2 / 1e9:,.0f} GB or more"
+        )
 
 
 def dense_cov(dim_x: int, dim_y: int, rho: float) -> np.ndarray:

@@ -67,5 +67,5 @@ def test_singular_covariance_raises():
     x = np.random.default_rng(0).standard_normal((100, 2))
     with pytest.raises(ValueError, match="singular"):
         GaussianMI().estimate(x, 2 * x[:, :1] - x[:, 1:])
-    with pytest.raises(ValueError, match="joint sample .* singular"):
+    with pytest.raises(ValueError, match=r"more samples than columns.*n=3 <= dim_x \+ dim_y = 3"):
         GaussianMI().estimate(x[:3], x[:3, :1] ** 2 + x[:3, 1:])  # 3 samples, 3 columns

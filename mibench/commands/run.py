@@ -10,6 +10,7 @@ from click.core import ParameterSource
 
 from mibench import tasks as task_registry
 from mibench.commands.common import int_list, load_tasks_file, tasks_file_option
+from mibench.harness.config import MAX_SEEDS
 from mibench.registry import split_top_level
 
 DEFAULT_ESTIMATORS = "ksg,histogram,mine"
@@ -69,7 +70,7 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
     "--seeds",
     default=3,
     show_default=True,
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_SEEDS),
     help="Number of replicate seeds (0..seeds-1).",
 )
 @click.option(
@@ -93,7 +94,7 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=1e9),
     default=None,
     help="Per-cell limit in seconds (each cell then runs in its own process).",
 )

@@ -42,6 +42,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "tasks_file": (str,),
     "retry_failed": (bool,),
 }
+#: The most replicate seeds a grid may have (a count beyond this is almost surely a typo).
+MAX_SEEDS = 100_000
+
 _LISTS_OF = {"tasks": str, "estimators": str, "n": int, "seeds": int}
 
 
@@ -84,9 +87,14 @@ def load_run_config(path: str | Path) -> dict[str, Any]:
     if isinstance(out.get("n"), int):
         out["n"] = [out["n"]]
     if isinstance(out.get("seeds"), int):
-        if out["seeds"] < 1:
-            raise ValueError(f"{path}: key 'seeds' must be >= 1, got {out['seeds']}")
+        if not 1 <= out["seeds"] <= MAX_SEEDS:
+            raise ValueError(
+                f"{path}: key 'seeds' must be a count in [1, {MAX_SEEDS:,}], got {out['seeds']}"
+            )
         out["seeds"] = list(range(out["seeds"]))
+    negative = [v for v in out.get("seeds", []) if v < 0] + [v for v in out.get("n", []) if v < 1]
+    if negative:
+        raise ValueError(f"{path}: seeds must be >= 0 and n >= 1, got {negative[0]}")
     for key in ("run_dir", "tasks_file"):
         if key in out:
             out[key] = str((path.parent / out[key]).resolve())

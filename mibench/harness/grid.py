@@ -6,11 +6,16 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from mibench.devices import resolve_device
 from mibench.harness.cells import Cell, canonical_json
 from mibench.registry import get_estimator, parse_spec
 from mibench.tasks import Task
 from mibench.tasks.streaming import StreamingTask
+
+#: The most cells one grid may hold (its cells are listed in memory before a run).
+MAX_CELLS = 2_000_000
 
 
 def spec_label(spec: str) -> str:
@@ -62,6 +67,16 @@ class Grid:
         for n in self.ns:
             if int(n) < 1:
                 raise ValueError(f"sample sizes must be positive, got n={n}")
+        for seed in self.seeds:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ValueError(f"seeds must be ints >= 0, got {seed!r}")
+        size = len(self.tasks) * len(self.estimators) * len(self.ns) * len(self.seeds)
+        if size > MAX_CELLS:
+            raise ValueError(
+                f"the grid has {size:,} cells ({len(self.tasks)} tasks × {len(self.estimators)} "
+                f"estimators × {len(self.ns)} n × {len(self.seeds)} seeds), more than "
+                f"{MAX_CELLS:,}: split it into several runs"
+            )
         if self.device is not None:
             resolve_device(self.device)  # refuse an unknown or absent device before any cell
         self._configs = []
@@ -71,6 +86,11 @@ class Grid:
             params = est.get_params()
             if self.device is not None and "device" in params and "device" not in spec_params:
                 params["device"] = self.device
+                est.set_params(device=self.device)
+            try:
+                est.validate()  # a bad value (mine[lr=abc]) is refused before any cell runs
+            except ValueError as exc:
+                raise ValueError(f"estimator {spec!r}: {exc}") from None
             self._configs.append((name, spec_label(spec), params))
 
     def cells(self) -> list[Cell]:

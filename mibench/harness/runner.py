@@ -10,6 +10,7 @@ stopped.
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, as_completed
@@ -191,9 +192,11 @@ def execute(
         ValueError: when ``timeout`` is not positive, or a cell's task is missing.
     """
     if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout < math.inf
     ):
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
     by_id = {t.id: t for t in tasks}
     cells = list({c.cell_id: c for c in cells}.values())  # a repeated cell is one cell
     missing = sorted({c.task_id for c in cells} - set(by_id))

@@ -35,7 +35,7 @@ from mibench.estimate import Estimate
 from mibench.estimator import Estimator
 from mibench.neural import objectives as obj
 from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
-from mibench.neural.trainer import MIN_PART, fit, fit_streaming
+from mibench.neural.trainer import MIN_PART, fit, fit_streaming, shared_settings
 from mibench.registry import register_estimator
 
 if TYPE_CHECKING:
@@ -146,6 +146,15 @@ class NeuralEstimator(Estimator):
 
     def _check_objective_params(self) -> None:
         """Validate the objective hyperparameters (none by default)."""
+
+    def validate(self) -> None:
+        """Check every hyperparameter, the ``device`` included (``cuda`` without CUDA is
+        refused), as training would.
+
+        Raises:
+            ValueError: naming the first invalid hyperparameter.
+        """
+        shared_settings([self])
 
     def estimate(self, x: object, y: object) -> Estimate:
         """Estimate I(X; Y) in nats (see :class:`~mibench.estimator.Estimator`).
