@@ -10,6 +10,7 @@ implementation for every estimator).
 from __future__ import annotations
 
 import math
+import warnings
 from abc import abstractmethod
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -66,6 +67,11 @@ def check_real(name: str, value: Any, minimum: float, *, inclusive: bool = True)
         bound = ">=" if inclusive else ">"
         raise ValueError(f"{name} must be a finite number {bound} {minimum}, got {value!r}")
     return float(value)
+
+
+#: A classical estimate below this (nats) gets a warning: MI is non-negative, and a value
+#: this far below 0 shows a bias (high dimension for n, heavy ties) larger than the signal.
+NEGATIVE_WARNING = -0.1
 
 
 class BaselineEstimator(Estimator):
@@ -126,6 +132,16 @@ class BaselineEstimator(Estimator):
         self._check_params()
         self._check_n(x.shape[0], x.shape[1], y.shape[1])
         result = self._point(x, y)
+        if result.value < NEGATIVE_WARNING:
+            n, d = x.shape[0], x.shape[1] + y.shape[1]
+            warnings.warn(
+                f"{type(self).__name__} gave {result.value:.4g} nats, below 0 (MI is "
+                f"non-negative): its bias exceeds the dependence in these data (n={n}, "
+                f"dim_x + dim_y = {d}); the value is reported as computed, but it is not a "
+                "usable estimate of I(X; Y)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         if self.error_bar is not None:
             result.stderr, result.extras["error_bar"] = errorbars.stderr(
                 self.error_bar,

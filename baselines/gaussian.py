@@ -22,9 +22,10 @@ from scipy.special import ndtri
 from scipy.stats import rankdata
 
 from mibench.estimate import Estimate
+from mibench.preprocessing import unit_scaled
 
 from .base import BaselineEstimator
-from .preprocess import constant_columns, dependent_columns, unit_scaled
+from .preprocess import constant_columns, dependent_columns
 
 #: Warn when the estimate's mean at independence, dim_x·dim_y/(2n) nats, exceeds this.
 NULL_MEAN_WARNING = 0.1

@@ -11,7 +11,8 @@ import pandas as pd
 from mibench import tasks as task_registry
 from mibench.harness.cells import canonical_json, data_seed
 from mibench.harness.grid import Grid
-from mibench.harness.jobs import CellJob, standardize_columns
+from mibench.harness.jobs import CellJob
+from mibench.preprocessing import zscore
 from mibench.registry import estimator_factory
 from mibench.report.metrics import summarize
 
@@ -50,7 +51,7 @@ def harness_sample(task_id: str, n: int, seed: int = 0) -> tuple[np.ndarray, np.
     """
     task = task_registry.get_task(task_id)
     x, y = task.sample(n, data_seed(task.id, task.version, n, seed))
-    return standardize_columns(x), standardize_columns(y)
+    return zscore(x), zscore(y)
 
 
 def accuracy_table(

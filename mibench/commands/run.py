@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -12,6 +13,9 @@ from mibench import tasks as task_registry
 from mibench.commands.common import int_list, load_tasks_file, tasks_file_option
 from mibench.harness.config import MAX_SEEDS
 from mibench.registry import split_top_level
+
+if TYPE_CHECKING:
+    from mibench.harness.grid import Grid
 
 DEFAULT_ESTIMATORS = "ksg,histogram,mine"
 DEFAULT_RUNS_FOLDER = Path("results") / "runs"
@@ -117,12 +121,8 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
 @click.pass_context
 def run(ctx: click.Context, config_path: str | None, **options) -> None:
     """Run tasks × estimators × n × seeds; store, tabulate and plot the results."""
-    from mibench.harness.executors import make_executor
     from mibench.harness.grid import Grid
-    from mibench.harness.runner import run_grid
-    from mibench.harness.store import STORE_FILE, ResultStore, StoreError
-    from mibench.report.figures import plot_estimate_vs_true, save_figure
-    from mibench.report.tables import export_run
+    from mibench.harness.lock import FolderBusy, folder_lock
 
     o = _merge_config(ctx, options, config_path)
     seeds = o["seeds"] if isinstance(o["seeds"], list) else list(range(o["seeds"]))
@@ -154,9 +154,31 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
     run_path = Path(o["run_dir"] or DEFAULT_RUNS_FOLDER / f"{name}-{grid.fingerprint()}")
     run_path.mkdir(parents=True, exist_ok=True)
     try:
+        with folder_lock(run_path):
+            _run_in_folder(ctx, o, grid, run_path)
+    except FolderBusy as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _run_in_folder(ctx: click.Context, o: dict, grid: Grid, run_path: Path) -> None:
+    """Run ``grid`` into ``run_path`` (whose lock the caller holds), export and report."""
+    from mibench.harness.archive import RESULTS_FILE, has_tables, restore_store
+    from mibench.harness.executors import make_executor
+    from mibench.harness.runner import run_grid
+    from mibench.harness.store import STORE_FILE, ResultStore, StoreError
+    from mibench.report.figures import plot_estimate_vs_true, save_figure
+    from mibench.report.tables import export_run
+
+    fresh = not (run_path / STORE_FILE).exists()
+    try:
         store = ResultStore(run_path / STORE_FILE)
     except StoreError as exc:
         raise click.UsageError(str(exc)) from exc
+    if fresh and has_tables(run_path):
+        # A folder whose store was moved away (or never copied) resumes from its exported
+        # table instead of computing every cell again.
+        restored = restore_store(run_path, store)
+        click.echo(f"Rebuilt the store from {RESULTS_FILE}: {restored} cells.", err=True)
     # A plain `kill` (SIGTERM) stops the run like Ctrl-C: pool workers are stopped too and
     # the finished cells stay stored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -202,3 +224,10 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
     click.echo("Files written:")
     for p in [run_path / STORE_FILE, *written]:
         click.echo(f"  {p}")
+    if summary.lost:
+        click.echo(
+            f"{summary.lost} cell(s) were lost to a dead worker and are not stored; run the same "
+            "command again to compute them.",
+            err=True,
+        )
+        ctx.exit(1)

@@ -42,32 +42,19 @@ from mibench.harness.schema import (
     task_columns,
     utc_now,
 )
+from mibench.preprocessing import zscore
 
 #: One finished cell: its row and its trace ``[(step, train_value, test_value), ...]``.
 CellOutput = tuple[dict[str, Any], list[tuple[int, float, float]]]
 
 
-def standardize_columns(a: np.ndarray) -> np.ndarray:
-    """Centre each column and scale it to unit sd (ddof=0); constant columns become 0.
-
-    Args:
-        a: array of shape ``(n, d)``.
-
-    Returns:
-        A new ``(n, d)`` float64 array.
-    """
-    a = np.asarray(a, dtype=np.float64)
-    centred = a - a.mean(axis=0)
-    sd = centred.std(axis=0)
-    return centred / np.where(sd > 0, sd, 1.0)
-
-
 def cell_data(cell: Cell, task: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The samples of a fixed-sample cell: ``task.sample(n, data seed)``, standardised per
-    column when the cell says so; shapes ``(n, dim_x)`` and ``(n, dim_y)``."""
+    """The samples of a fixed-sample cell: ``task.sample(n, data seed)``, z-scored per column
+    (:func:`mibench.preprocessing.zscore`) when the cell says so; shapes ``(n, dim_x)`` and
+    ``(n, dim_y)``."""
     x, y = task.sample(cell.n, cell.data_seed)
     if cell.standardize:
-        x, y = standardize_columns(x), standardize_columns(y)
+        x, y = zscore(x), zscore(y)
     return x, y
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import BrokenExecutor, Executor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.connection import Connection
@@ -59,13 +59,15 @@ def _process_context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
-def run_job_with_timeout(job: Job, timeout: float) -> list[CellOutput]:
+def run_job_with_timeout(job: Job, timeout: float | None) -> list[CellOutput]:
     """Run ``job`` in a child process and stop it after ``timeout`` seconds per cell.
 
     A running numpy or torch call cannot be interrupted inside a process, so the job runs in
     its own child process, which is killed at the deadline: ``timeout`` × the number of cells
     of the job (the members of a batched group share one clock). The deadline counts from the
     moment the child has started, not from process start-up, which a loaded machine slows.
+    ``timeout=None`` sets no deadline: the child only isolates the job (a crash loses this job
+    alone).
 
     Returns:
         The job's rows and traces; rows with status ``timeout`` when the deadline passed.
@@ -76,7 +78,7 @@ def run_job_with_timeout(job: Job, timeout: float) -> list[CellOutput]:
             computes the cells again.
     """
     started = utc_now()
-    deadline = timeout * len(job.cells)
+    deadline = None if timeout is None else timeout * len(job.cells)
     recv, send = mp.Pipe(duplex=False)
     proc = _process_context().Process(target=_child_main, args=(send, job))
     proc.start()
@@ -235,13 +237,24 @@ def execute(
                     lose(job, exc)
         else:
             futures = {executor.submit(work, job): job for job in jobs}
+            broken: list[Job] = []
             for fut in as_completed(futures):
                 try:
                     outputs = fut.result()
+                except BrokenExecutor:
+                    # A worker died and took the pool down: every job still queued fails
+                    # with it. Each of them runs again below in its own process, so that
+                    # only the job that kills its process is lost.
+                    broken.append(futures[fut])
                 except Exception as exc:  # noqa: BLE001 - a dead worker loses only its cells
                     lose(futures[fut], exc)
                 else:
                     finish(outputs)
+            for job in broken:
+                try:
+                    finish(run_job_with_timeout(job, timeout))
+                except CellLost as exc:
+                    lose(job, exc)
     finally:
         bar.close()
     return summary

@@ -79,8 +79,9 @@ class ResultStore:
             for a store that lives only as long as the object.
 
     Raises:
-        StoreError: for a file that is not a mibench results store, or one written by a newer
-            mibench (the message says what to do); an older store is migrated in place.
+        StoreError: for a file that is not a mibench results store, one that fails SQLite's
+            integrity check (truncated, overwritten), or one written by a newer mibench (the
+            message says what to do); an older store is migrated in place.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -115,6 +116,15 @@ class ResultStore:
                 )
             self._conn.executescript(_SCHEMA)
             return
+        problems = [r[0] for r in self._conn.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            found = "; ".join(problems).replace("\n", "; ")
+            raise StoreError(
+                f"{self.path}: the results store is damaged (SQLite integrity check: {found}); "
+                "move it away and run again: a run or figure folder with a results.parquet "
+                "rebuilds its store from that table (computing only what it lacks), anywhere "
+                "else a new store starts"
+            )
         version = self._conn.execute("PRAGMA user_version").fetchone()[0] or 1
         if version > STORE_VERSION:
             raise StoreError(

@@ -35,8 +35,10 @@ size minus one.
 the update; ``Estimate.trace`` lists ``(step, value, true MI)`` for every step and the value
 is the mean readout of the last ``eval_every`` steps.
 
-**Divergence.** A non-finite training objective or readout (or held-out estimate) stops that
-member with status ``diverged`` and the first step at which it happened; other members of an
+**Divergence.** One rule for every objective: a non-finite training objective or readout (or
+held-out estimate), or a critic score beyond ±:data:`SCORE_LIMIT`, stops that member with
+status ``diverged`` and the first step at which it happened; so does a critic whose held-out
+scores are all equal (dead units: DV's value is then exactly 0). Other members of an
 ensemble go on. A fit whose best held-out estimate (in streaming mode: whose final value) is
 below :data:`DIVERGENCE_FLOOR` (−1 nat; MI is non-negative) is also reported as ``diverged``,
 its trace kept. Nothing raises for it, and no NaN is returned with status ``ok``.
@@ -64,6 +66,7 @@ from mibench.neural.critics import (
     pair_index,
 )
 from mibench.neural.optim import BatchedAdam
+from mibench.preprocessing import unit_scaled
 
 if TYPE_CHECKING:
     from mibench.neural.estimators import NeuralEstimator
@@ -279,8 +282,9 @@ class _BatchedModel:
         self.hp = {name: column(name) for name in self.cls.objective_params}
         self.optimizer = BatchedAdam(self.theta, column("lr"), column("weight_decay"))
         self.state: Any = None
-        # Row 0: training objective, row 1: readout of the training batch; (2, E, steps).
-        self.history = torch.empty(2, len(members), total_steps, dtype=torch.float64, device=dev)
+        # Row 0: training objective, row 1: readout of the training batch, row 2: the largest
+        # |score| of the batch; (3, E, steps).
+        self.history = torch.empty(3, len(members), total_steps, dtype=torch.float64, device=dev)
         self.steps = 0
 
     def scores(self, x: Tensor, y: Tensor, pairs: Tensor) -> tuple[Tensor, Tensor]:
@@ -302,15 +306,22 @@ class _BatchedModel:
         with torch.no_grad():
             self.history[0, :, self.steps] = objective
             self.history[1, :, self.steps] = self.cls.readout(t_joint, t_marginal, self.hp)
+            self.history[2, :, self.steps] = torch.maximum(
+                t_joint.detach().abs().amax(-1), t_marginal.detach().abs().amax((-2, -1))
+            )
         self.steps += 1
 
     def first_nonfinite(self, start: int) -> list[int | None]:
-        """Per member, the first step index >= ``start`` whose objective or readout is not
-        finite (None when all are finite)."""
-        worst = self.history[:, :, start : self.steps].min(0).values.cpu().numpy()
+        """Per member, the first step index >= ``start`` that diverged: its objective or
+        readout is not finite, or a critic score is beyond ±:data:`SCORE_LIMIT` (None when
+        no step did)."""
+        window = self.history[:, :, start : self.steps]
+        worst = window[:2].min(0).values.cpu().numpy()
+        scores = window[2].cpu().numpy()
         out: list[int | None] = []
-        for row in worst:
-            bad = np.flatnonzero(~np.isfinite(row))
+        for row, peak in zip(worst, scores, strict=True):
+            with np.errstate(invalid="ignore"):
+                bad = np.flatnonzero(~np.isfinite(row) | ~(peak <= SCORE_LIMIT))
             out.append(start + int(bad[0]) if bad.size else None)
         return out
 
@@ -323,6 +334,10 @@ class _BatchedModel:
         t_joint = torch.cat([j for j, _ in scored], 1)
         t_marginal = torch.cat([m for _, m in scored], 1)
         values = {"value": self.cls.readout(t_joint, t_marginal, self.hp)}
+        # A critic whose held-out scores are all equal (dead units) says nothing about the
+        # dependence: its value (0 for DV) is marked as a divergence, not reported.
+        flat = torch.cat([t_joint, t_marginal.flatten(1)], 1)
+        values["constant"] = (flat.amax(1) == flat.amin(1)).to(torch.float64)
         for name, fn in self.cls.extra_values.items():
             values[name] = fn(t_joint, t_marginal)
         return {name: v.cpu().numpy() for name, v in values.items()}
@@ -331,12 +346,18 @@ class _BatchedModel:
 #: A best held-out estimate (streaming: a final value) below this (nats) marks a fit as
 #: diverged: MI is non-negative, and a bound falls this far below 0 only when the critic failed.
 DIVERGENCE_FLOOR = -1.0
+#: A critic score T(x, y) beyond ±this marks the step as diverged, for every objective: a
+#: trained critic approximates a log density ratio (plus a constant), tens of nats at most,
+#: while an exploding one can still give finite bounds (DV of a huge constant critic is 0,
+#: SMILE's clipped partition term keeps it finite) that would otherwise pass as estimates.
+SCORE_LIMIT = 1e4
 
 
 def _diverged(step: int, seconds: float, **kwargs: Any) -> Estimate:
     return Estimate.failed(
         Status.DIVERGED,
-        f"training diverged: non-finite objective or estimate at step {step}",
+        f"training diverged: non-finite objective or estimate, or a critic score beyond "
+        f"±{SCORE_LIMIT:g}, at step {step}",
         fit_seconds=seconds,
         steps=step,
         **kwargs,
@@ -379,7 +400,7 @@ class _MemberRun:
         self.last_eval = step
         if values["value"] > self.best:
             self.best, self.best_step, self.bad_evals = values["value"], step, 0
-            self.best_extras = {k: v for k, v in values.items() if k != "value"}
+            self.best_extras = {k: v for k, v in values.items() if k not in ("value", "constant")}
         else:
             self.bad_evals += 1
         if self.bad_evals >= self.patience:
@@ -407,7 +428,14 @@ class StepInfo:
 def _standardized(
     arrays: Sequence[np.ndarray], train_rows: Tensor, standardize: bool, shared: _Shared
 ) -> Tensor:
-    """Per-member data ``(E, n, d)`` on the device, z-scored with its training rows' moments."""
+    """Per-member data ``(E, n, d)`` on the device, z-scored with its training rows' moments.
+
+    Each column is first rescaled exactly by a power of two
+    (:func:`mibench.preprocessing.unit_scaled`), as every z-score of mibench is: the values of
+    ordinary data do not change, and data at 1e−310 or 1e308 do not underflow or overflow.
+    """
+    if standardize:
+        arrays = [unit_scaled(np.asarray(a, np.float64)) for a in arrays]
     data = torch.stack([torch.from_numpy(np.ascontiguousarray(a, np.float64)) for a in arrays])
     if standardize:
         train = torch.stack([d[rows] for d, rows in zip(data, train_rows, strict=True)])
@@ -518,6 +546,9 @@ def _fit_fixed(
                 run.stop_step = bad + 1 if bad is not None else step
                 run.stop_reason = "diverged"
                 continue
+            if values["constant"][e]:
+                run.stop_step, run.stop_reason = step, "constant"
+                continue
             train_value = float(train_values[e, run.last_eval - since :].mean())
             run.record(step, train_value, {name: float(v[e]) for name, v in values.items()})
         if not any(r.active for r in runs):
@@ -538,6 +569,19 @@ def _fit_fixed(
         kwargs = dict(device=str(shared.device), trace=run.trace, extras=extras)
         if run.stop_reason == "diverged":
             results.append(_diverged(run.stop_step, seconds, **kwargs))
+            continue
+        if run.stop_reason == "constant":
+            results.append(
+                Estimate.failed(
+                    Status.DIVERGED,
+                    f"training diverged: the critic's held-out scores became constant at step "
+                    f"{run.stop_step} (dead units), so its value says nothing about I(X; Y) "
+                    "(try a smaller lr)",
+                    fit_seconds=seconds,
+                    steps=run.stop_step,
+                    **kwargs,
+                )
+            )
             continue
         if run.best < DIVERGENCE_FLOOR:
             what = "the best held-out estimate"

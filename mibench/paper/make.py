@@ -27,6 +27,7 @@ from mibench.harness.archive import (
     restore_store,
     write_tables,
 )
+from mibench.harness.lock import folder_lock
 from mibench.harness.runner import execute
 from mibench.harness.store import STORE_FILE, ResultStore, expand_params
 from mibench.paper.registry import Drawing, PaperFigure
@@ -112,6 +113,8 @@ def make_figure(
     Raises:
         ValueError: when ``estimators`` names an estimator outside the figure, or when no cell of
             the figure is stored (nothing to draw; with ``run=False`` nothing is created).
+        StoreError: (a ValueError) when another run holds the folder's lock, or its store is
+            unusable.
     """
     folder = figure_folder(figure, scale, out)
     work = figure.plan(scale)
@@ -130,7 +133,7 @@ def make_figure(
     ids = set(work.cell_ids())
     summary = ""
     if run:
-        with ResultStore(folder / STORE_FILE) as store:
+        with folder_lock(folder), ResultStore(folder / STORE_FILE) as store:
             if has_tables(folder):
                 restore_store(folder, store)
             summary = execute(work.select(estimators), work.tasks, store, progress=progress).text()

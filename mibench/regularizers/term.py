@@ -46,19 +46,21 @@ from mibench.neural.clipping import set_adaptive_clipped_grads
 from mibench.neural.critics import make_critic, negatives_per_sample, pair_index
 from mibench.neural.estimators import NEURAL_ESTIMATORS, NeuralEstimator
 from mibench.neural.optim import BatchedAdam
-from mibench.neural.trainer import shared_settings
+from mibench.neural.trainer import SCORE_LIMIT, shared_settings
 from mibench.registry import get_estimator, list_estimators, parse_spec
 
 
 class TrainingDiverged(RuntimeError):
-    """A critic or an outer model produced a non-finite value during training.
+    """A critic or an outer model produced a non-finite value during training (or, with
+    ``exploded``, a critic score beyond ±:data:`~mibench.neural.trainer.SCORE_LIMIT`).
 
     Attributes:
         step: the training step (counted from 1) at which it happened.
     """
 
-    def __init__(self, what: str, step: int) -> None:
-        super().__init__(f"training diverged: non-finite {what} at step {step}")
+    def __init__(self, what: str, step: int, *, exploded: bool = False) -> None:
+        why = f"{what} beyond ±{SCORE_LIMIT:g}" if exploded else f"non-finite {what}"
+        super().__init__(f"training diverged: {why} at step {step}")
         self.step = step
 
 
@@ -231,7 +233,9 @@ class MITerm:
 
         Raises:
             ValueError: naming ``x`` or ``y`` for a wrong shape.
-            TrainingDiverged: when the objective or the readout is not finite.
+            TrainingDiverged: when the objective or the readout is not finite, or a critic
+                score is beyond ±:data:`~mibench.neural.trainer.SCORE_LIMIT` (the trainer's
+                divergence rule).
         """
         self._check(x, y)
         t_joint, t_marginal = self._scores(self.theta, x.detach(), y.detach())
@@ -239,8 +243,11 @@ class MITerm:
         with torch.no_grad():
             readout = float(self.cls.readout(t_joint, t_marginal, self.hp)[0])
         self.steps += 1
+        peak = float(torch.maximum(t_joint.detach().abs().max(), t_marginal.detach().abs().max()))
         if not (math.isfinite(float(objective.detach()[0])) and math.isfinite(readout)):
             raise TrainingDiverged(f"{self.name} critic objective", self.steps)
+        if not peak <= SCORE_LIMIT:  # the trainer's divergence rule, for every objective
+            raise TrainingDiverged(f"a {self.name} critic score", self.steps, exploded=True)
         (-objective.sum()).backward()
         self.optimizer.step()
         self.state = state
