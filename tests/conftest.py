@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -62,7 +63,22 @@ class Sleeps(Estimator):
         return 0.0
 
 
-for _cls in (GaussianCorrelation, AlwaysFails, SeededNoise, Sleeps):
+class KillsItsProcess(Estimator):
+    """Test estimator that ends its own process on data with ``columns`` columns (as an
+    out-of-memory kill would), and answers 0 otherwise."""
+
+    name = "test-kill"
+
+    def __init__(self, columns: int = 2) -> None:
+        self.columns = columns
+
+    def _estimate(self, x: np.ndarray, y: np.ndarray) -> float:
+        if x.shape[1] == self.columns:
+            os._exit(3)
+        return 0.0
+
+
+for _cls in (GaussianCorrelation, AlwaysFails, SeededNoise, Sleeps, KillsItsProcess):
     register_estimator(_cls.name, _cls, replace=True)
 
 

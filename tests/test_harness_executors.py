@@ -90,11 +90,13 @@ def test_killed_worker_loses_nothing(tmp_path):
                     os.kill(killed[0], signal.SIGKILL)
 
             first = run_grid(grid, store, executor=pool, progress=False, on_row=kill_a_worker)
-        assert first.lost > 0 and first.run + first.lost == 8
-        assert len(store.results()) == first.run
+        # The broken pool's queued jobs ran again, each in a process of its own: a worker
+        # killed from outside loses no cell (a job that kills its own process loses only its
+        # cells: test_harness_lost_worker.py).
+        assert (first.run, first.lost) == (8, 0)
         second = run_grid(grid, store, progress=False)
         df = store.results()
-    assert (second.skipped, second.run) == (first.run, first.lost)
+    assert (second.skipped, second.run) == (8, 0)
     assert len(df) == 8 and df["cell_id"].is_unique and (df["status"] == "ok").all()
 
 

@@ -61,3 +61,17 @@ def test_a_dead_worker_loses_only_its_own_cells(tmp_path):
         rows = store.rows()
     assert sorted(rows["task_id"].unique()) == ["1v1-normal-0.75"]
     assert (rows["status"] == "ok").all()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process semantics")
+def test_mibench_run_exits_non_zero_when_a_cell_was_lost(tmp_path):
+    from click.testing import CliRunner
+
+    from mibench.cli import main
+
+    args = ["run", "--tasks", "1v1-normal-0.75,multinormal-dense-2-2-0.5"]
+    args += ["--estimators", "test-kill", "--n", "100", "--seeds", "3", "--workers", "2"]
+    out = CliRunner().invoke(main, [*args, "--run-dir", str(tmp_path / "r"), "--quiet"])
+    assert out.exit_code == 1, out.output
+    assert "3 cell(s) were lost" in out.output
+    assert "3 run now" in out.output  # the one-column cells are stored

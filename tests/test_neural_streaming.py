@@ -113,8 +113,9 @@ def test_streaming_divergence_is_reported_with_the_step():
 
 
 def test_streaming_final_value_far_below_zero_is_diverged_with_its_trace():
-    # Before, such a run was stored with status ok and an estimate of about -1e8 nats.
-    task = _Scaled(dim=2, levels=(1.0,), steps_per_level=300, factor=30.0)
+    # Before, such a run was stored with status ok and an estimate of about -1e8 nats. (At
+    # factor 30 its critic scores now pass ±1e4 first: a divergence at that step.)
+    task = _Scaled(dim=2, levels=(1.0,), steps_per_level=300, factor=12.0)
     mine = MINE(batch_size=16, lr=0.01, seed=0, eval_every=50, critic="separable")
     result = mine.estimate_streaming(task)
     assert result.status is Status.DIVERGED and math.isnan(result.value)
@@ -122,6 +123,11 @@ def test_streaming_final_value_far_below_zero_is_diverged_with_its_trace():
     final = np.mean([v for _, v, _ in result.trace[-50:]])
     assert final < -1
     assert f"final value (mean of the last 50 steps) is {final:.4g} nats" in result.message
+    exploding = _Scaled(dim=2, levels=(1.0,), steps_per_level=300, factor=30.0)
+    result = mine.estimate_streaming(exploding)
+    assert result.status is Status.DIVERGED and result.steps < 300
+    assert "critic score beyond ±10000" in result.message
+    assert len(result.trace) == result.steps  # the trace stops before the bad step
 
 
 def test_streaming_rejects_bad_step_counts():
