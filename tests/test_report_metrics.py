@@ -113,3 +113,30 @@ def test_bad_input_is_named():
         summarize(_table({("a", 0.5, "e", 10): [0.4]}).drop(columns="mi_estimate"))
     with pytest.raises(ValueError, match="factor"):
         samples_to_factor(summarize(_table({("a", 0.5, "e", 10): [0.4]})), factor=1.0)
+
+
+def test_a_label_of_several_configurations_is_split_not_pooled(tmp_path):
+    # A run folder resumed with another --device or --no-standardize once pooled both runs
+    # under one label (rows = 6 for a 3-seed grid, two estimates per seed).
+    from click.testing import CliRunner
+
+    from mibench.cli import main
+    from mibench.harness import ResultStore
+    from mibench.report.metrics import summarize
+
+    base = ["run", "--tasks", "1v1-normal-0.75", "--estimators", "ksg", "--n", "200"]
+    base += ["--seeds", "3", "--run-dir", str(tmp_path), "--quiet"]
+    for extra in (
+        ["--device", "auto"],
+        ["--device", "cpu"],
+        ["--device", "cpu", "--no-standardize"],
+    ):
+        assert CliRunner().invoke(main, [*base, *extra]).exit_code == 0
+    with ResultStore(tmp_path / "results.sqlite") as store:
+        summary = summarize(store.results())
+    assert sorted(summary["label"]) == [
+        "ksg[device=auto,standardize=true]",
+        "ksg[device=cpu,standardize=false]",
+        "ksg[device=cpu,standardize=true]",
+    ]
+    assert (summary["n_rows"] == 3).all()

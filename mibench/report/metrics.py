@@ -11,6 +11,7 @@ normal", the samples-to-factor-1.5 table).
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -94,8 +95,51 @@ def _group_metrics(g: pd.DataFrame) -> dict[str, object]:
     }
 
 
+def _with_settings(label: str, settings: list[str]) -> str:
+    if not settings:
+        return label
+    if label.endswith("]"):
+        return f"{label[:-1]},{','.join(settings)}]"
+    return f"{label}[{','.join(settings)}]"
+
+
+def configuration_labels(results: pd.DataFrame) -> pd.Series:
+    """Labels that name one configuration each.
+
+    A label names one estimator configuration in a grid, but rows of one label can come from
+    several (a run folder resumed with another ``--device``, ``--no-standardize`` or a changed
+    default). Where a label covers several distinct (``params_json``, ``standardize``), each
+    gets the settings that tell them apart appended, e.g. ``mine[device=cpu]`` and
+    ``mine[device=auto]``, or ``ksg[standardize=false]``; other labels are kept. Without those
+    columns the labels are returned as they are.
+
+    Returns:
+        One label per row of ``results``, same index.
+    """
+    if not {"params_json", "standardize"} <= set(results.columns) or results.empty:
+        return results["label"]
+    out = results["label"].copy()
+    for label, group in results.groupby("label", sort=False):
+        configs = group[["params_json", "standardize"]].drop_duplicates()
+        if len(configs) < 2:
+            continue
+        parsed = {
+            (p, s): {**json.loads(p or "{}"), "standardize": bool(s)}
+            for p, s in configs.itertuples(index=False)
+        }
+        keys = sorted({k for d in parsed.values() for k in d})
+        differ = [k for k in keys if len({json.dumps(d.get(k)) for d in parsed.values()}) > 1]
+        for (p, s), params in parsed.items():
+            settings = [f"{k}={json.dumps(params.get(k)).strip(chr(34))}" for k in differ]
+            rows = group.index[(group["params_json"] == p) & (group["standardize"] == s)]
+            out.loc[rows] = _with_settings(str(label), settings)
+    return out
+
+
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per (task_id, label, n) with the metrics above.
+    """One row per (task_id, label, n) with the metrics above; labels are made to name one
+    configuration each first (:func:`configuration_labels`), so that no mean pools rows of
+    two configurations.
 
     Args:
         results: a results table (columns task_id, label, estimator, n, status, mi_true,
@@ -112,6 +156,7 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         ValueError: when a required column is missing.
     """
     require_columns(results, REQUIRED_COLUMNS, "results table")
+    results = results.assign(label=configuration_labels(results))
     rows = [
         {**dict(zip(GROUP_COLUMNS, key, strict=True)), **_group_metrics(g)}
         for key, g in results.groupby(GROUP_COLUMNS, sort=False)
