@@ -136,3 +136,17 @@ def test_streaming_rejects_bad_step_counts():
         MINE(batch_size=4).estimate_streaming(task, n_steps=0)
     with pytest.raises(ValueError, match="step"):
         MINE(batch_size=4).estimate_streaming(task, n_steps=6)
+
+
+def test_streaming_rows_record_no_standardisation():
+    # Streaming rows once said standardize = 1 although streaming never standardises.
+    from mibench.harness import ResultStore, execute
+    from mibench.harness.grid import streaming_cells
+
+    task = Staircase(dim=2, levels=(1.0,), steps_per_level=20)
+    cells = streaming_cells(task, "mine[batch_size=16]", [0])
+    with ResultStore(":memory:") as store:
+        execute(cells, [task], store, progress=False)
+        rows = store.rows()
+    assert rows["standardize"].tolist() == [0]
+    assert rows["job_kind"].tolist() == ["streaming"]

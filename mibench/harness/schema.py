@@ -27,6 +27,10 @@ Columns beyond the identity, value and provenance of a cell:
   draws the cell's task transforms, the transform family and strength, and whether it is a
   floating-point stress family; NULL for every other cell.
 
+``standardize`` is what the estimator saw: 0 for every streaming row (streaming batches are
+never standardised; streaming rows stored before this rule, such as the committed staircase
+figures', say 1).
+
 Fixed-sample jobs also record, in the row's extras, ``min_distinct``: the fewest distinct
 values in any column of the data the estimator saw (ties created by a transform show there).
 """
@@ -183,6 +187,7 @@ class TaskColumns:
         mi_stderr: the standard error of ``mi`` (0 when exact).
         pairing: the task's :class:`~mibench.tasks.base.Pairing` (None unless it is a
             variant of a paired invariance study).
+        streaming: a streaming task (whose batches are never standardised).
     """
 
     id: str
@@ -194,6 +199,7 @@ class TaskColumns:
     mi: float
     mi_stderr: float = 0.0
     pairing: Any = None
+    streaming: bool = False
 
 
 def is_streaming(task: Any) -> bool:
@@ -223,6 +229,7 @@ def task_columns(task: Task | StreamingTask) -> TaskColumns:
         mi=mi,
         mi_stderr=stderr,
         pairing=getattr(task, "pairing", None),
+        streaming=is_streaming(task),
     )
 
 
@@ -288,7 +295,8 @@ def result_row(
         "params_json": canonical_json(cell.params),
         "n": cell.n,
         "seed": cell.seed,
-        "standardize": int(cell.standardize),
+        # A streaming run never standardises its batches, whatever its cell says.
+        "standardize": int(cell.standardize and not task.streaming),
         "data_seed": str(cell.data_seed),
         "mi_true": task.mi,
         "mi_true_stderr": task.mi_stderr,
