@@ -29,7 +29,10 @@ class Estimate:
     """One MI estimate.
 
     Attributes:
-        value: the MI estimate in nats; NaN when ``status`` is not ``ok``.
+        value: the MI estimate in nats. NaN when ``status`` is not ``ok``, except a *flagged*
+            value: a finite value whose status says it is not to be trusted (a neural fit
+            whose best estimate is below −1 nat is ``diverged`` with that value), kept so
+            that reports can count and show it rather than drop it silently.
         status: a :class:`Status`.
         message: human-readable detail (why it failed, or a warning); empty when none.
         wall_seconds: wall-clock time of the whole ``estimate`` call, in seconds.

@@ -253,5 +253,6 @@ def test_a_critic_that_fails_to_train_is_reported_as_diverged():
     x = rng.standard_normal((2000, 2))
     y = 0.9 * x + np.sqrt(1 - 0.81) * rng.standard_normal((2000, 2))
     result = get_estimator("mine[lr=10.0,max_steps=300,seed=0]").estimate(x, y)
-    assert result.status == "diverged" and np.isnan(result.value)
+    # Either no value (a non-finite or exploding critic) or a flagged value below -1 nat.
+    assert result.status == "diverged" and (np.isnan(result.value) or result.value < -1)
     assert "diverged" in result.message

@@ -140,3 +140,29 @@ def test_a_label_of_several_configurations_is_split_not_pooled(tmp_path):
         "ksg[device=cpu,standardize=true]",
     ]
     assert (summary["n_rows"] == 3).all()
+
+
+def test_flagged_rows_are_counted_and_shown_never_silently_dropped():
+    import pandas as pd
+
+    from mibench.report.metrics import summarize
+
+    rows = pd.DataFrame(
+        {
+            "task_id": "t",
+            "label": "infonce",
+            "estimator": "infonce",
+            "n": 100,
+            "status": ["ok", "ok", "diverged", "diverged", "error"],
+            "mi_true": 1.0,
+            "mi_estimate": [0.9, 1.1, -3.0, float("nan"), float("nan")],
+            "wall_seconds": 1.0,
+            "samples_per_second": 1.0,
+            "steps_per_second": 1.0,
+        }
+    )
+    s = summarize(rows).iloc[0]
+    assert (s["n_ok"], s["n_flagged"]) == (2, 1)
+    assert s["mean"] == pytest.approx(1.0)  # over ok rows only
+    assert s["failure_rate"] == pytest.approx(0.6)
+    assert s["mean_with_flagged"] == pytest.approx((0.9 + 1.1 - 3.0) / 3)

@@ -41,7 +41,9 @@ status ``diverged`` and the first step at which it happened; so does a critic wh
 scores are all equal (dead units: DV's value is then exactly 0). Other members of an
 ensemble go on. A fit whose best held-out estimate (in streaming mode: whose final value) is
 below :data:`DIVERGENCE_FLOOR` (−1 nat; MI is non-negative) is also reported as ``diverged``,
-its trace kept. Nothing raises for it, and no NaN is returned with status ``ok``.
+its trace kept and its value stored (flagged: reports leave it out of the mean over ok rows,
+count it in the failure rate and show it in a mean that includes flagged rows). Nothing
+raises for it, and no NaN is returned with status ``ok``.
 """
 
 from __future__ import annotations
@@ -365,10 +367,14 @@ def _diverged(step: int, seconds: float, **kwargs: Any) -> Estimate:
 
 
 def _below_floor(value: float, what: str, step: int, seconds: float, **kwargs: Any) -> Estimate:
-    return Estimate.failed(
-        Status.DIVERGED,
-        f"training diverged: {what} is {value:.4g} nats, below {DIVERGENCE_FLOOR:g}; MI is "
-        "non-negative, so the critic did not train (try a smaller lr)",
+    # The value is kept (status diverged): reports leave it out of their means but count it,
+    # and can show a mean that includes it, so that dropping it never flatters an estimator.
+    return Estimate(
+        value=value,
+        status=Status.DIVERGED,
+        message=f"training diverged: {what} is {value:.4g} nats, below {DIVERGENCE_FLOOR:g}; "
+        "MI is non-negative, so the critic did not train (try a smaller lr); the value is "
+        "stored but flagged",
         fit_seconds=seconds,
         steps=step,
         **kwargs,

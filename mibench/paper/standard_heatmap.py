@@ -43,8 +43,10 @@ def draw(drawing: Drawing) -> list[Path]:
         fig,
         f"Standard suite, mean estimate (nats) at n = {n} (Czyż et al. 2023)",
         drawing.caption(
-            f"Colour: ln(mean / true MI) clipped to ±1; mean over up to {seeds} seed(s); "
-            "grey: no ok row (failed or not run yet)."
+            f"Colour: ln(mean / true MI) clipped to ±1; mean over the ok rows of up to {seeds} "
+            "seed(s); *: some seeds not ok (diverged or error), left out of that mean (see "
+            "failure_rate, n_flagged and mean_with_flagged in summary.csv); grey: no ok row "
+            "(failed or not run yet)."
         ),
     )
     written = save_figure(fig, drawing.folder / "heatmap")

@@ -73,7 +73,8 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
     Rows are tasks (in run order), columns estimator labels, plus a first column with the
     true MI. Cell colour is the log ratio ln(max(mean, 1e-3) / true MI) clipped to ±1 on a
     diverging colormap (red: overestimate, blue: underestimate; for tasks with true MI 0 the
-    log-ratio column holds |mean| and so shows red); cell text is the mean estimate; a group
+    log-ratio column holds |mean| and so shows red); cell text is the mean estimate over the ok
+    rows, marked ``*`` where some seeds were not ok (failed, diverged or flagged); a group
     without ok rows is grey and reads "failed".
 
     Args:
@@ -91,9 +92,9 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
             f"summary has no rows at n={n}; sample sizes present: {sorted(summary['n'].unique())}"
         )
     tasks, labels = _task_order(at_n), _labels(at_n)
-    colour, means = (
+    colour, means, failed = (
         at_n.pivot(index="task_id", columns="label", values=v).reindex(index=tasks, columns=labels)
-        for v in ("log_ratio", "mean")
+        for v in ("log_ratio", "mean", "failure_rate")
     )
     colour = colour.clip(-HEATMAP_CLIP, HEATMAP_CLIP)
     true = at_n.drop_duplicates("task_id").set_index("task_id")["mi_true"].reindex(tasks)
@@ -132,6 +133,8 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
         for j in range(len(labels)):
             m, c = means.iat[i, j], colour.iat[i, j]
             text = "failed" if pd.isna(m) else f"{m:.2f}"
+            if not pd.isna(m) and failed.iat[i, j] > 0:
+                text += "*"  # some seeds were not ok: the mean is over the others
             dark = not pd.isna(c) and abs(c) > 0.6 * HEATMAP_CLIP
             ax.text(
                 j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"

@@ -3,7 +3,10 @@
 Definitions (DESIGN.md): over the rows with status ``ok`` — mean estimate, bias = mean − true
 MI, sd (ddof = 1), RMSE = sqrt(mean((estimate − true)²)), mean absolute error; failure rate =
 share of rows not ok; log ratio = ln(max(mean, 1e-3) / true) for tasks with true MI > 0, and
-the absolute error |mean| for tasks with true MI 0. Rows that are not ok never enter a mean.
+the absolute error |mean| for tasks with true MI 0. Rows that are not ok never enter these
+means; the *flagged* rows among them (not ok, yet with a stored value, such as a neural fit
+below −1 nat) are counted in ``n_flagged`` and enter ``mean_with_flagged``, the mean over ok
+and flagged rows, so that leaving them out never flatters an estimator unseen.
 All values in nats. Across sample sizes, :func:`samples_to_factor` gives the smallest n from
 which the mean estimate stays within a factor of the truth (Czyż et al. 2023, "Beyond
 normal", the samples-to-factor-1.5 table).
@@ -53,6 +56,8 @@ SUMMARY_COLUMNS = [
     "mean_wall_seconds",
     "samples_per_second",
     "steps_per_second",
+    "n_flagged",
+    "mean_with_flagged",
 ]
 
 
@@ -76,6 +81,9 @@ def _group_metrics(g: pd.DataFrame) -> dict[str, object]:
     est = ok["mi_estimate"].to_numpy(dtype=float)
     n_ok = len(est)
     mean = float(est.mean()) if n_ok else np.nan
+    values = pd.to_numeric(g["mi_estimate"], errors="coerce")
+    flagged = values[(g["status"] != "ok") & values.notna()]
+    both = pd.concat([pd.Series(est), flagged])
     err = est - true
     return {
         "estimator": g["estimator"].iloc[0],
@@ -92,6 +100,8 @@ def _group_metrics(g: pd.DataFrame) -> dict[str, object]:
         "mean_wall_seconds": float(g["wall_seconds"].mean()),
         "samples_per_second": float(pd.to_numeric(ok["samples_per_second"]).median()),
         "steps_per_second": float(pd.to_numeric(ok["steps_per_second"]).median()),
+        "n_flagged": len(flagged),
+        "mean_with_flagged": float(both.mean()) if len(both) else np.nan,
     }
 
 
@@ -148,9 +158,9 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     Returns:
         A DataFrame with the columns :data:`SUMMARY_COLUMNS` — task_id, label, n, estimator,
         mi_true, n_rows, n_ok, mean, bias, sd, rmse, mae, failure_rate, log_ratio (nats),
-        mean_wall_seconds (all rows), and the medians over ok rows of samples_per_second and
-        steps_per_second (NaN for non-iterative estimators) — in the order the groups first
-        appear in ``results``.
+        mean_wall_seconds (all rows), the medians over ok rows of samples_per_second and
+        steps_per_second (NaN for non-iterative estimators), n_flagged and mean_with_flagged
+        (see the module docstring) — in the order the groups first appear in ``results``.
 
     Raises:
         ValueError: when a required column is missing.
