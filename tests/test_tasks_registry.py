@@ -21,7 +21,8 @@ from mibench.tasks import (
 )
 from mibench.tasks.base import TAGS
 
-# REFERENCE.md §3, copied verbatim: id, dim_x x dim_y, MI (nats).
+# The standard suite of Czyż et al. (2023, "Beyond normal"), as published:
+# id, dim_x x dim_y, MI (nats).
 STANDARD_TABLE = """
 1v1-normal-0.75 1x1 0.4133                 normal_cdf-1v1-normal-0.75 1x1 0.4133
 1v1-additive-0.1 1x1 1.7094                1v1-additive-0.75 1x1 0.3333

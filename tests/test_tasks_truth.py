@@ -1,5 +1,5 @@
 """Ground truths: closed forms against Monte-Carlo E[PMI], densities against scipy, mixtures
-against REFERENCE.md, Student-t entropy against Monte Carlo."""
+against the published values, Student-t entropy against Monte Carlo."""
 
 from __future__ import annotations
 
@@ -128,8 +128,8 @@ def test_student_t_sampling_has_student_margins():
     assert stats.kstest(y[:, 1], stats.t(3.0).cdf).pvalue > 1e-3
 
 
-# REFERENCE.md §1: X shape 0.408 ± 0.001; 2-pair Gaussian with inliers 0.636 (f = 0.2) and
-# 0.270 (f = 0.5), given to three decimals.
+# Published values (Czyż et al. 2023): X shape 0.408 ± 0.001; 2-pair Gaussian with inliers
+# 0.636 (f = 0.2) and 0.270 (f = 0.5), given to three decimals.
 MIXTURE_REFERENCE = [
     ("1v1-xshape-0.9", 0.408),
     ("inliers-0.2-multinormal-sparse-2-2-2-2.0", 0.636),

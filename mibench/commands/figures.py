@@ -12,12 +12,16 @@ from mibench.registry import split_top_level
 DEFAULT_FIGURES_FOLDER = Path("results") / "figures"
 
 
-def _command_line(name: str, scale: float, out: str, estimators: str | None, no_run: bool) -> str:
+def _command_line(
+    name: str, scale: float, out: str, estimators: str | None, no_run: bool, retry_failed: bool
+) -> str:
     parts = ["mibench", "figures", name, "--scale", f"{scale:g}", "--out", out]
     if estimators:
         parts += ["--estimators", estimators]
     if no_run:
         parts.append("--no-run")
+    if retry_failed:
+        parts.append("--retry-failed")
     return shlex.join(parts)
 
 
@@ -48,6 +52,11 @@ def _command_line(name: str, scale: float, out: str, estimators: str | None, no_
 @click.option(
     "--no-run", is_flag=True, help="Draw from the stored results without computing anything."
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Also rerun the figure's stored cells whose status is not ok (same seeds).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def figures(
     name: str | None,
@@ -56,6 +65,7 @@ def figures(
     out: str,
     estimators: str | None,
     no_run: bool,
+    retry_failed: bool,
     quiet: bool,
 ) -> None:
     """Compute the missing cells of figure NAME (resuming from its tables), then draw it.
@@ -78,7 +88,7 @@ def figures(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     only = set(split_top_level(estimators)) if estimators else None
-    command = _command_line(name, scale, out, estimators, no_run)
+    command = _command_line(name, scale, out, estimators, no_run, retry_failed)
     try:
         made = make_figure(
             figure,
@@ -87,6 +97,7 @@ def figures(
             command,
             run=not no_run,
             estimators=only,
+            retry_failed=retry_failed,
             progress=not quiet,
         )
     except ValueError as exc:

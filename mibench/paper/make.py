@@ -92,6 +92,7 @@ def make_figure(
     *,
     run: bool = True,
     estimators: set[str] | None = None,
+    retry_failed: bool = False,
     progress: bool = True,
 ) -> MadeFigure:
     """Compute the pending cells of ``figure`` at ``scale`` into its folder and draw it.
@@ -105,6 +106,8 @@ def make_figure(
             the committed tables) and computes nothing.
         estimators: registry names of the estimators to compute now (None: all); the
             figure is drawn from every stored cell of the figure whatever this is.
+        retry_failed: also rerun stored cells of the figure whose status is not ok (with
+            their seeds: a deterministic failure fails again, its row is rewritten).
         progress: show progress bars on stderr.
 
     Returns:
@@ -136,7 +139,13 @@ def make_figure(
         with folder_lock(folder), ResultStore(folder / STORE_FILE) as store:
             if has_tables(folder):
                 restore_store(folder, store)
-            summary = execute(work.select(estimators), work.tasks, store, progress=progress).text()
+            summary = execute(
+                work.select(estimators),
+                work.tasks,
+                store,
+                retry_failed=retry_failed,
+                progress=progress,
+            ).text()
             results, traces = store.results(), store.traces()
     else:
         results, traces = _stored(folder)

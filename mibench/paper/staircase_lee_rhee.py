@@ -3,7 +3,8 @@
 Lee & Rhee ("A Benchmark Suite for Evaluating Neural MI Estimators on Unstructured Datasets")
 re-ran the Gaussian staircase of :mod:`mibench.paper.staircase` with the levels in **bits**
 (2, 4, 6, 8, 10 bits = 1.39 … 6.93 nats), batch 64 and a joint critic with **three** hidden
-layers of 256, and report the median of the last 1,000 steps of each stage (REFERENCE.md §4).
+layers of 256, and report the median of the last 1,000 steps of each stage (the protocol in
+docs/figures.md).
 This figure runs InfoNCE, NWJ and SMILE(τ = 5) under that protocol (Adam lr 5e-4 as in the
 original staircase) and tabulates each stage median next to theirs with the relative
 difference; their MINE numbers are not a reference (their moving average was not carried

@@ -44,7 +44,8 @@ def results_file(source: str | Path) -> Path:
 
 
 def load_results(source: str | Path) -> pd.DataFrame:
-    """The long results table of ``source``, one row per cell (DESIGN.md, Results table).
+    """The long results table of ``source``, one row per cell (the columns of
+    :data:`mibench.harness.schema.RESULT_COLUMNS`, parameters expanded).
 
     Args:
         source: a run folder or a ``.sqlite``/``.parquet``/``.csv`` results file.

@@ -1,12 +1,12 @@
 """Accuracy metrics of an estimator over the replicate seeds of a (task, estimator, n) group.
 
-Definitions (DESIGN.md): over the rows with status ``ok`` — mean estimate, bias = mean − true
-MI, sd (ddof = 1), RMSE = sqrt(mean((estimate − true)²)), mean absolute error; failure rate =
-share of rows not ok; log ratio = ln(max(mean, 1e-3) / true) for tasks with true MI > 0, and
-the absolute error |mean| for tasks with true MI 0. Rows that are not ok never enter these
-means; the *flagged* rows among them (not ok, yet with a stored value, such as a neural fit
-below −1 nat) are counted in ``n_flagged`` and enter ``mean_with_flagged``, the mean over ok
-and flagged rows, so that leaving them out never flatters an estimator unseen.
+Definitions (as in Czyż et al. 2023, "Beyond normal"): over the rows with status ``ok`` — mean
+estimate, bias = mean − true MI, sd (ddof = 1), RMSE = sqrt(mean((estimate − true)²)), mean
+absolute error; failure rate = share of rows not ok; log ratio = ln(max(mean, 1e-3) / true) for
+tasks with true MI > 0, and the absolute error |mean| for tasks with true MI 0. Rows that are
+not ok never enter these means; the *flagged* rows among them (not ok, yet with a stored value,
+such as a neural fit below −1 nat) are counted in ``n_flagged`` and enter ``mean_with_flagged``,
+the mean over ok and flagged rows, so that leaving them out never flatters an estimator unseen.
 All values in nats. Across sample sizes, :func:`samples_to_factor` gives the smallest n from
 which the mean estimate stays within a factor of the truth (Czyż et al. 2023, "Beyond
 normal", the samples-to-factor-1.5 table).

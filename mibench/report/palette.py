@@ -10,7 +10,7 @@ from matplotlib.colors import to_hex
 
 from mibench.registry import parse_spec
 
-#: The field's standard spelling of estimator names (DESIGN.md, Conventions).
+#: The field's standard spelling of estimator names (KSG, InfoNCE, MINE-f, ...).
 STANDARD_NAMES = {
     "ksg": "KSG",
     "ksg2": "KSG-2",
