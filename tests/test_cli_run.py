@@ -103,3 +103,29 @@ def test_suite_and_tasks_together_are_refused(tmp_path):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2 and "--suite or --tasks, not both" in res.output
     assert not (tmp_path / "results.sqlite").exists()
+
+
+def test_run_names_the_cells_that_are_not_ok(tmp_path):
+    args = ["run", "--tasks", "1v1-normal-0.75", "--estimators", "ksg,test-fail", "--n", "100"]
+    result = CliRunner().invoke(
+        main, [*args, "--seeds", "2", "--run-dir", str(tmp_path), "--quiet"]
+    )
+    assert result.exit_code == 0
+    assert "Cells not ok (2; all in results.csv):" in result.output
+    assert "test-fail on 1v1-normal-0.75, n=100, seed 0: error: RuntimeError: deliberate" in (
+        result.output
+    )
+
+
+def test_ctrl_c_says_how_to_resume(tmp_path, monkeypatch):
+    import mibench.harness.runner as runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_grid", interrupted)
+    args = ["run", "--tasks", "1v1-normal-0.75", "--estimators", "ksg", "--n", "100"]
+    result = CliRunner().invoke(main, [*args, "--run-dir", str(tmp_path), "--quiet"])
+    assert result.exit_code == 130
+    assert "Interrupted: 0 cells are stored" in result.output
+    assert "run the same command again to resume" in result.output

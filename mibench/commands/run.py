@@ -16,6 +16,7 @@ from mibench.registry import split_top_level
 
 if TYPE_CHECKING:
     from mibench.harness.grid import Grid
+    from mibench.harness.store import ResultStore
 
 DEFAULT_ESTIMATORS = "ksg,histogram,mine"
 DEFAULT_RUNS_FOLDER = Path("results") / "runs"
@@ -160,6 +161,23 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
         raise click.UsageError(str(exc)) from exc
 
 
+def _echo_not_ok(store: ResultStore, grid: Grid, limit: int = 10) -> None:
+    """Name the grid's stored cells that are not ok, with their messages (the first ``limit``)."""
+    ids = {c.cell_id for c in grid.cells()}
+    rows = store.rows()
+    bad = rows[rows["cell_id"].isin(ids) & (rows["status"] != "ok")]
+    if bad.empty:
+        return
+    click.echo(f"Cells not ok ({len(bad)}; all in results.csv):", err=True)
+    for r in bad.head(limit).itertuples(index=False):
+        click.echo(
+            f"  {r.label} on {r.task_id}, n={r.n}, seed {r.seed}: {r.status}: {r.message}",
+            err=True,
+        )
+    if len(bad) > limit:
+        click.echo(f"  ... and {len(bad) - limit} more", err=True)
+
+
 def _run_in_folder(ctx: click.Context, o: dict, grid: Grid, run_path: Path) -> None:
     """Run ``grid`` into ``run_path`` (whose lock the caller holds), export and report."""
     from mibench.harness.archive import RESULTS_FILE, has_tables, restore_store
@@ -198,7 +216,16 @@ def _run_in_folder(ctx: click.Context, o: dict, grid: Grid, run_path: Path) -> N
                 )
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
+        except KeyboardInterrupt:
+            stored = len(store.statuses())
+            click.echo(
+                f"\nInterrupted: {stored} cells are stored in {run_path}; run the same command "
+                "again to resume (finished cells are skipped).",
+                err=True,
+            )
+            ctx.exit(130)
         click.echo(summary.text())
+        _echo_not_ok(store, grid)
         if summary.lost:
             click.echo("Lost (run the same command again to finish them):", err=True)
             for msg in summary.lost_messages[:10]:
