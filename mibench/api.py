@@ -77,6 +77,14 @@ def select_columns(data: pd.DataFrame, columns: Any, argument: str) -> np.ndarra
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     names = [_find_column(data, c, argument) for c in _column_names(columns, argument)]
+    repeated = sorted(
+        {str(c) for c in data.columns[data.columns.duplicated()]} & set(map(str, names))
+    )
+    if repeated:
+        raise ValueError(
+            f"{argument}: the table has several columns named {repeated}; rename them so that "
+            "each name picks one column"
+        )
     if data.empty:
         raise ValueError(f"{argument}: the table has no data rows (columns {list(data.columns)})")
     for col in names:
@@ -102,18 +110,15 @@ def select_columns(data: pd.DataFrame, columns: Any, argument: str) -> np.ndarra
                     f"{argument}: column {col!r} is not numeric: value {series.iloc[row]!r} at "
                     f"row {row} (dtype {series.dtype})"
                 )
-            raise ValueError(
-                f"{argument}: column {col!r} holds strings (dtype {series.dtype}): a "
-                "categorical column, which mibench's estimators do not support yet; convert it "
-                "to numbers first if its values are numeric"
-            )
         missing = int(series.isna().sum())
         if missing:
             row = int(np.flatnonzero(series.isna().to_numpy())[0])
             raise ValueError(
                 f"{argument}: column {col!r} has {missing} missing values (first at row {row})"
             )
-    return as_2d(data[names].to_numpy(), argument)
+    # Object columns (numbers mixed with other values, huge integers) go through the one
+    # rule of mibench.validation, value by value.
+    return as_2d(data[names].to_numpy(), f"{argument} (columns {[str(c) for c in names]})")
 
 
 @dataclass
@@ -186,8 +191,17 @@ def estimate_mi(
             ``bits``, ``permutations`` or ``seed`` (naming it).
     """
     if isinstance(data, Mapping):
-        data = pd.DataFrame(data)
+        try:
+            data = pd.DataFrame(data)
+        except ValueError as exc:
+            raise ValueError(f"data: a mapping must map column names to columns ({exc})") from None
     if data is not None:
+        shared = set(map(str, _column_names(x, "x"))) & set(map(str, _column_names(y, "y")))
+        if shared:
+            raise ValueError(
+                f"x and y share the column(s) {sorted(shared)}: I(X; Y) is then infinite for "
+                "continuous data; give each column to one side only"
+            )
         x = select_columns(data, x, "x")
         y = select_columns(data, y, "y")
     if not isinstance(bits, (bool, np.bool_)):

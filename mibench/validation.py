@@ -52,11 +52,13 @@ def _first_non_numeric(arr: np.ndarray) -> tuple[Any, str] | None:
     for index in np.ndindex(flat.shape):
         value = flat[index]
         value = value.item() if isinstance(value, np.generic) else value
+        where = f"at row {index[0]}" + (f", column {index[1]}" if len(index) > 1 else "")
         if isinstance(value, (bool, np.bool_)) or not isinstance(
             value, (int, float, np.integer, np.floating)
         ):
-            where = f"at row {index[0]}" + (f", column {index[1]}" if len(index) > 1 else "")
             return value, where
+        if isinstance(value, int) and abs(value) > EXACT_INT_LIMIT:
+            return value, f"{where} (an integer beyond 2^53, which float64 cannot hold exactly)"
     return None
 
 
@@ -150,6 +152,16 @@ def as_2d(a: object, name: str) -> np.ndarray:
     return arr
 
 
+def _shared_column(x: np.ndarray, y: np.ndarray) -> tuple[int, int] | None:
+    """The first (column of x, column of y) that are equal and not constant, or None."""
+    for i in range(x.shape[1]):
+        for j in range(y.shape[1]):
+            a, b = x[:, i], y[:, j]
+            if a[0] == b[0] and np.array_equal(a, b) and a.min() != a.max():
+                return i, j
+    return None
+
+
 def check_xy(x: object, y: object, min_samples: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Validate a pair of sample arrays and return them as float64 ``(n, d)`` arrays.
 
@@ -160,7 +172,8 @@ def check_xy(x: object, y: object, min_samples: int = 2) -> tuple[np.ndarray, np
 
     Raises:
         ValueError: naming ``x`` or ``y`` when either is empty, not 1-D/2-D, or holds values
-            refused by the module rule; when their numbers of rows differ; or when
+            refused by the module rule; when their numbers of rows differ; when a column of x
+            equals a (non-constant) column of y (the MI is then infinite); or when
             ``n < min_samples``.
     """
     xa = as_2d(x, "x")
@@ -169,6 +182,14 @@ def check_xy(x: object, y: object, min_samples: int = 2) -> tuple[np.ndarray, np
         raise ValueError(
             f"x and y must have the same number of samples (rows), got x with {xa.shape[0]} "
             f"and y with {ya.shape[0]}"
+        )
+    shared = _shared_column(xa, ya)
+    if shared is not None:
+        i, j = shared
+        raise ValueError(
+            f"x column {i} and y column {j} are identical: a variable shares a coordinate with "
+            "the other, so I(X; Y) is infinite for continuous data and no estimate is "
+            "meaningful; drop the shared column from one side"
         )
     if xa.shape[0] < min_samples:
         raise ValueError(

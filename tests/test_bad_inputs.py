@@ -281,3 +281,77 @@ def test_duplicated_points_are_refused_by_knn_estimators_and_a_few_are_a_warning
         value = mibench.get_estimator("ksg").estimate(x2, y2).value
     assert any("exact copies" in str(w.message) for w in caught)
     assert value == pytest.approx(TRUTH, abs=0.05)
+
+
+def test_huge_python_integers_shared_and_repeated_columns_are_refused():
+    x, y = _pair(300)
+    huge = np.array([2**70 + int(v) for v in np.round(x * 1000)], dtype=object)
+    with pytest.raises(ValueError, match=r"beyond 2\^53"):
+        estimate_mi(huge, y)  # once 0.0 nats, status ok
+    with pytest.raises(ValueError, match="x column 0 and y column 0 are identical"):
+        estimate_mi(x, x)  # once 4.78 nats from KSG, status ok
+    table = pd.DataFrame({"a": x, "b": y})
+    with pytest.raises(ValueError, match="share the column"):
+        estimate_mi("a,b", "b", data=table)
+    twice = table.copy()
+    twice.columns = ["a", "a"]
+    with pytest.raises(ValueError, match="several columns named"):
+        estimate_mi("a", "c", data=twice.assign(c=y))
+
+
+def test_an_empty_store_file_gives_way_to_the_folder_table(tmp_path):
+    args = ["run", "--tasks", "1v1-normal-0.75", "--estimators", "ksg", "--n", "200"]
+    args += ["--seeds", "3", "--run-dir", str(tmp_path), "--quiet"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (tmp_path / "results.sqlite").write_bytes(b"")  # once: every row recomputed, 3 lost
+    out = CliRunner().invoke(main, args)
+    assert "3 already stored (skipped), 0 run now" in out.output
+    assert len(pd.read_parquet(tmp_path / "results.parquet")) == 3
+
+
+def test_a_refused_figure_run_leaves_command_txt_alone(tmp_path):
+    from mibench.paper import Scale, get_figure, make_figure
+    from mibench.paper.make import figure_folder
+
+    figure = get_figure("mine-gaussian")
+    folder = figure_folder(figure, Scale(0.001), tmp_path)
+    folder.mkdir(parents=True)
+    with folder_lock(folder), pytest.raises(FolderBusy):
+        make_figure(figure, Scale(0.001), tmp_path, "a refused command", progress=False)
+    assert not (folder / "COMMAND.txt").exists()
+
+
+def test_an_estimators_own_standardize_is_not_confused_with_the_grids():
+    from mibench.report.metrics import configuration_labels
+
+    rows = pd.DataFrame(
+        {
+            "label": ["corr"] * 4,
+            "params_json": ['{"standardize":true}'] * 2 + ['{"standardize":false}'] * 2,
+            "standardize": [1, 1, 1, 1],
+        }
+    )
+    assert (
+        configuration_labels(rows).tolist()
+        == ["corr[standardize=true]"] * 2 + ["corr[standardize=false]"] * 2
+    )
+
+
+def test_mi_term_and_backward_with_mi_refuse_bad_arguments():
+    import torch
+
+    from mibench.regularizers import MITerm, backward_with_mi
+
+    term = MITerm("mine", 1, 1, seed=0)
+    with pytest.raises(ValueError, match="floating-point"):
+        term(torch.ones(8, 1, dtype=torch.int64), torch.ones(8, 1))
+    with pytest.raises(ValueError, match="hidden"):
+        MITerm("mine", 1, 1, hidden=64)
+    a = torch.nn.Parameter(torch.ones(2))
+    main_loss = (a**2).sum()
+    with pytest.raises(ValueError, match="clip must be a bool"):
+        backward_with_mi(main_loss, main_loss, [a], clip=1)
+    with pytest.raises(ValueError, match="mi_loss must be a 0-d tensor"):
+        backward_with_mi(main_loss, 0.0, [a], clip=True)
+    backward_with_mi(main_loss, torch.tensor(0.0), [a], clip=True)  # a constant MI term
+    assert a.grad.tolist() == [2.0, 2.0]

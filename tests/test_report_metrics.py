@@ -135,9 +135,9 @@ def test_a_label_of_several_configurations_is_split_not_pooled(tmp_path):
     with ResultStore(tmp_path / "results.sqlite") as store:
         summary = summarize(store.results())
     assert sorted(summary["label"]) == [
-        "ksg[device=auto,standardize=true]",
-        "ksg[device=cpu,standardize=false]",
-        "ksg[device=cpu,standardize=true]",
+        "ksg[device=auto,standardized_data=true]",
+        "ksg[device=cpu,standardized_data=false]",
+        "ksg[device=cpu,standardized_data=true]",
     ]
     assert (summary["n_rows"] == 3).all()
 

@@ -13,7 +13,13 @@ DEFAULT_FIGURES_FOLDER = Path("results") / "figures"
 
 
 def _command_line(
-    name: str, scale: float, out: str, estimators: str | None, no_run: bool, retry_failed: bool
+    name: str,
+    scale: float,
+    out: str,
+    estimators: str | None,
+    no_run: bool,
+    retry_failed: bool,
+    workers: int = 0,
 ) -> str:
     parts = ["mibench", "figures", name, "--scale", f"{scale:g}", "--out", out]
     if estimators:
@@ -22,6 +28,8 @@ def _command_line(
         parts.append("--no-run")
     if retry_failed:
         parts.append("--retry-failed")
+    if workers:
+        parts += ["--workers", str(workers)]
     return shlex.join(parts)
 
 
@@ -57,6 +65,12 @@ def _command_line(
     is_flag=True,
     help="Also rerun the figure's stored cells whose status is not ok (same seeds).",
 )
+@click.option(
+    "--workers",
+    default=0,
+    type=click.IntRange(min=0),
+    help="Compute cells in a local process pool of this many workers (0: in process).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def figures(
     name: str | None,
@@ -66,6 +80,7 @@ def figures(
     estimators: str | None,
     no_run: bool,
     retry_failed: bool,
+    workers: int,
     quiet: bool,
 ) -> None:
     """Compute the missing cells of figure NAME (resuming from its tables), then draw it.
@@ -74,11 +89,13 @@ def figures(
     its tables, COMMAND.txt and a README; running the same command again skips every
     finished cell.
     """
+    from mibench.harness.executors import make_executor
     from mibench.paper import Scale, get_figure, list_figures, make_figure
 
     if list_only:
         for fig in list_figures():
-            click.echo(f"{fig.name:20s} {fig.description}")
+            width = max(len(f.name) for f in list_figures())
+            click.echo(f"{fig.name:{width}s}  {fig.description}")
         return
     if name is None:
         names = ", ".join(f.name for f in list_figures())
@@ -88,18 +105,20 @@ def figures(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     only = set(split_top_level(estimators)) if estimators else None
-    command = _command_line(name, scale, out, estimators, no_run, retry_failed)
+    command = _command_line(name, scale, out, estimators, no_run, retry_failed, workers)
     try:
-        made = make_figure(
-            figure,
-            Scale(scale),
-            out,
-            command,
-            run=not no_run,
-            estimators=only,
-            retry_failed=retry_failed,
-            progress=not quiet,
-        )
+        with make_executor(workers, None) as executor:
+            made = make_figure(
+                figure,
+                Scale(scale),
+                out,
+                command,
+                run=not no_run,
+                estimators=only,
+                retry_failed=retry_failed,
+                executor=executor,
+                progress=not quiet,
+            )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     if made.run_summary:

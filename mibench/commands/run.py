@@ -183,11 +183,11 @@ def _run_in_folder(ctx: click.Context, o: dict, grid: Grid, run_path: Path) -> N
     from mibench.harness.archive import RESULTS_FILE, has_tables, restore_store
     from mibench.harness.executors import make_executor
     from mibench.harness.runner import run_grid
-    from mibench.harness.store import STORE_FILE, ResultStore, StoreError
+    from mibench.harness.store import STORE_FILE, ResultStore, StoreError, store_file_used
     from mibench.report.figures import plot_estimate_vs_true, save_figure
     from mibench.report.tables import export_run
 
-    fresh = not (run_path / STORE_FILE).exists()
+    fresh = not store_file_used(run_path / STORE_FILE)
     try:
         store = ResultStore(run_path / STORE_FILE)
     except StoreError as exc:

@@ -61,6 +61,13 @@ PRAGMA user_version = {STORE_VERSION};
 """
 
 
+def store_file_used(path: str | Path) -> bool:
+    """True when ``path`` is a store file with content (an empty file, which SQLite would
+    open as an empty database, counts as no store: a folder's tables then take its place)."""
+    path = Path(path)
+    return path.is_file() and path.stat().st_size > 0
+
+
 class StoreError(ValueError):
     """A results store that cannot be used as it is (another version, damaged, not a store)."""
 

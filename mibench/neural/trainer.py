@@ -203,6 +203,15 @@ def shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
     for m in members:
         _check_member(m.get_params())
         m._check_objective_params()
+    hidden = p["hidden"]
+    _require(
+        isinstance(hidden, (list, tuple))
+        and len(hidden) > 0
+        and all(_is_int(w) and w >= 1 for w in hidden),
+        "hidden",
+        hidden,
+        "a non-empty tuple of positive ints, e.g. (64, 64)",
+    )
     negatives_per_sample(p["negatives"], p["batch_size"])  # validates both
     if p["negatives"] != "all" and p["negatives"] >= p["batch_size"]:
         raise ValueError(

@@ -12,6 +12,7 @@ to be committed.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +30,7 @@ from mibench.harness.archive import (
 )
 from mibench.harness.lock import folder_lock
 from mibench.harness.runner import execute
-from mibench.harness.store import STORE_FILE, ResultStore, expand_params
+from mibench.harness.store import STORE_FILE, ResultStore, expand_params, store_file_used
 from mibench.paper.registry import Drawing, PaperFigure
 from mibench.paper.scale import Scale
 
@@ -78,7 +79,7 @@ def _readme(figure: PaperFigure, drawing: Drawing, written: list[Path]) -> str:
 def _stored(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Results and traces to draw from without running: the working store when there is one
     (a run may still be writing to it), else the committed tables."""
-    if (folder / STORE_FILE).is_file():
+    if store_file_used(folder / STORE_FILE):
         with ResultStore(folder / STORE_FILE) as store:
             return store.results(), store.traces()
     return expand_params(read_rows(folder)), read_traces(folder)
@@ -93,6 +94,7 @@ def make_figure(
     run: bool = True,
     estimators: set[str] | None = None,
     retry_failed: bool = False,
+    executor: Executor | None = None,
     progress: bool = True,
 ) -> MadeFigure:
     """Compute the pending cells of ``figure`` at ``scale`` into its folder and draw it.
@@ -108,6 +110,8 @@ def make_figure(
             figure is drawn from every stored cell of the figure whatever this is.
         retry_failed: also rerun stored cells of the figure whose status is not ok (with
             their seeds: a deterministic failure fails again, its row is rewritten).
+        executor: where the cells run (:func:`~mibench.harness.executors.make_executor`);
+            None: in this process.
         progress: show progress bars on stderr.
 
     Returns:
@@ -126,17 +130,18 @@ def make_figure(
             f"estimators must name estimators of figure {figure.name!r} {work.estimators()}, got "
             f"{sorted(set(estimators) - set(work.estimators()))}"
         )
-    if not run and not (has_tables(folder) or (folder / STORE_FILE).is_file()):
+    if not run and not (has_tables(folder) or store_file_used(folder / STORE_FILE)):
         raise ValueError(f"{folder} holds no results of figure {figure.name!r}; run it first")
     folder.mkdir(parents=True, exist_ok=True)
-    if run:  # a redraw computes nothing and leaves COMMAND.txt (and every file) as it was
-        with (folder / "COMMAND.txt").open("a", encoding="utf-8") as fh:
-            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            fh.write(f"# {stamp}\n{command}\n")
     ids = set(work.cell_ids())
     summary = ""
     if run:
         with folder_lock(folder), ResultStore(folder / STORE_FILE) as store:
+            # Logged once the folder is ours: a refused run leaves COMMAND.txt as it was (and
+            # a redraw, which computes nothing, never touches it).
+            with (folder / "COMMAND.txt").open("a", encoding="utf-8") as fh:
+                stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                fh.write(f"# {stamp}\n{command}\n")
             if has_tables(folder):
                 restore_store(folder, store)
             summary = execute(
@@ -144,6 +149,7 @@ def make_figure(
                 work.tasks,
                 store,
                 retry_failed=retry_failed,
+                executor=executor,
                 progress=progress,
             ).text()
             results, traces = store.results(), store.traces()

@@ -118,7 +118,9 @@ class MITerm:
             instance; its critic architecture, ``negatives``, ``lr``, ``weight_decay``,
             ``seed`` (None: fresh entropy), ``device`` and objective hyperparameters (MINE's
             ``rate``, SMILE's ``tau``, JSD's ``shift``) are used. ``batch_size``,
-            ``max_steps`` and the held-out settings are not: the outer loop sets the batches.
+            ``max_steps``, ``dtype`` and the held-out settings are not: the outer loop sets
+            the batches, and the critic always runs in float32 (its scores reduce in float64
+            as everywhere; the returned term has the critic's float32 dtype).
         dim_x: columns of x.
         dim_y: columns of y.
         **params: hyperparameters overriding those of ``estimator``.
@@ -176,6 +178,11 @@ class MITerm:
             if not isinstance(t, Tensor) or t.ndim != 2 or t.shape[1] != dim:
                 shape = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
                 raise ValueError(f"{name} must be a tensor of shape (batch, {dim}), got {shape}")
+            if not t.is_floating_point():
+                raise ValueError(f"{name} must be a real floating-point tensor, got {t.dtype}")
+            if not bool(torch.isfinite(t.detach()).all()):
+                # The outer model produced them: its training diverged.
+                raise TrainingDiverged(f"input {name} (NaN or inf)", self.steps + 1)
         if x.shape[0] != y.shape[0] or x.shape[0] < 2:
             raise ValueError(
                 f"x and y must hold the same number (>= 2) of rows, got {x.shape[0]} and "
@@ -205,7 +212,8 @@ class MITerm:
             The critic's weights get no gradient from it.
 
         Raises:
-            ValueError: naming ``x`` or ``y`` for a wrong shape.
+            ValueError: naming ``x`` or ``y`` for a wrong shape or a non-float dtype.
+            TrainingDiverged: when ``x`` or ``y`` holds NaN or inf (the outer model diverged).
         """
         self._check(x, y)
         t_joint, t_marginal = self._scores(self.theta.detach(), x, y)
@@ -233,7 +241,8 @@ class MITerm:
 
         Raises:
             ValueError: naming ``x`` or ``y`` for a wrong shape.
-            TrainingDiverged: when the objective or the readout is not finite, or a critic
+            TrainingDiverged: when ``x`` or ``y`` holds NaN or inf, the objective or the
+                readout is not finite, or a critic
                 score is beyond ±:data:`~mibench.neural.trainer.SCORE_LIMIT` (the trainer's
                 divergence rule).
         """
@@ -242,15 +251,16 @@ class MITerm:
         objective, state = self.cls.train_objective(t_joint, t_marginal, self.hp, self.state)
         with torch.no_grad():
             readout = float(self.cls.readout(t_joint, t_marginal, self.hp)[0])
-        self.steps += 1
+        step = self.steps + 1
         peak = float(torch.maximum(t_joint.detach().abs().max(), t_marginal.detach().abs().max()))
         if not (math.isfinite(float(objective.detach()[0])) and math.isfinite(readout)):
-            raise TrainingDiverged(f"{self.name} critic objective", self.steps)
+            raise TrainingDiverged(f"{self.name} critic objective", step)
         if not peak <= SCORE_LIMIT:  # the trainer's divergence rule, for every objective
-            raise TrainingDiverged(f"a {self.name} critic score", self.steps, exploded=True)
+            raise TrainingDiverged(f"a {self.name} critic score", step, exploded=True)
         (-objective.sum()).backward()
         self.optimizer.step()
         self.state = state
+        self.steps = step
         return readout
 
 
@@ -262,7 +272,10 @@ def backward_with_mi(
     *,
     clip: bool,
 ) -> None:
-    """Store the gradients of ``main_loss + mi_loss`` in ``p.grad``, optionally clipped.
+    """Set ``p.grad`` to the gradient of ``main_loss + mi_loss``, optionally clipped.
+
+    The gradients *replace* ``p.grad`` (they are not added to it, unlike ``backward()``):
+    accumulate over batches by summing the losses first.
 
     With ``clip``, MINE's adaptive clipping (Belghazi et al. 2018, §3.3;
     :func:`~mibench.neural.clipping.set_adaptive_clipped_grads`) rescales the MI gradient to at
@@ -286,6 +299,16 @@ def backward_with_mi(
     others = list(others)
     if not shared:
         raise ValueError("shared must list the parameters that both losses reach, got none")
+    if not isinstance(clip, bool):
+        raise ValueError(f"clip must be a bool, got {clip!r}")
+    for name, loss in (("main_loss", main_loss), ("mi_loss", mi_loss)):
+        if not isinstance(loss, Tensor) or loss.ndim != 0:
+            raise ValueError(f"{name} must be a 0-d tensor, got {loss!r}")
+    if not mi_loss.requires_grad:  # a constant MI term (e.g. beta = 0) adds no gradient
+        grads = torch.autograd.grad(main_loss, shared + others, allow_unused=True)
+        for p, g in zip(shared + others, grads, strict=True):
+            p.grad = g
+        return
     if not clip:
         params = shared + others
         grads = torch.autograd.grad(main_loss + mi_loss, params, allow_unused=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from mibench.harness.archive import RESULTS_FILE, read_traces
-from mibench.harness.store import STORE_FILE, TRACE_COLUMNS, ResultStore
+from mibench.harness.store import STORE_FILE, TRACE_COLUMNS, ResultStore, store_file_used
 from mibench.report.metrics import REQUIRED_COLUMNS, require_columns
 
 #: Results files looked for in a run folder, in order of preference.
@@ -31,7 +31,9 @@ def results_file(source: str | Path) -> Path:
     path = Path(source)
     if path.is_dir():
         for name in RUN_FOLDER_FILES:
-            if (path / name).is_file():
+            # An empty store file (SQLite would read it as an empty database) gives way to
+            # the folder's tables.
+            if store_file_used(path / name) if name == STORE_FILE else (path / name).is_file():
                 return path / name
         raise ValueError(f"{path}: run folder holds none of {', '.join(RUN_FOLDER_FILES)}")
     if not path.is_file():

@@ -113,6 +113,11 @@ def _with_settings(label: str, settings: list[str]) -> str:
     return f"{label}[{','.join(settings)}]"
 
 
+#: The name a label gives the grid's per-column standardisation of the data (the cells'
+#: ``standardize``), distinct from an estimator's own ``standardize`` hyperparameter.
+GRID_STANDARDIZE = "standardized_data"
+
+
 def configuration_labels(results: pd.DataFrame) -> pd.Series:
     """Labels that name one configuration each.
 
@@ -120,7 +125,9 @@ def configuration_labels(results: pd.DataFrame) -> pd.Series:
     several (a run folder resumed with another ``--device``, ``--no-standardize`` or a changed
     default). Where a label covers several distinct (``params_json``, ``standardize``), each
     gets the settings that tell them apart appended, e.g. ``mine[device=cpu]`` and
-    ``mine[device=auto]``, or ``ksg[standardize=false]``; other labels are kept. Without those
+    ``mine[device=auto]``, or ``ksg[standardized_data=false]`` for a grid run with
+    ``--no-standardize`` (an estimator's own ``standardize`` keeps its name); other labels are
+    kept. Without those
     columns the labels are returned as they are.
 
     Returns:
@@ -134,7 +141,7 @@ def configuration_labels(results: pd.DataFrame) -> pd.Series:
         if len(configs) < 2:
             continue
         parsed = {
-            (p, s): {**json.loads(p or "{}"), "standardize": bool(s)}
+            (p, s): {**json.loads(p or "{}"), GRID_STANDARDIZE: bool(s)}
             for p, s in configs.itertuples(index=False)
         }
         keys = sorted({k for d in parsed.values() for k in d})
