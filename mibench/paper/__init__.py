@@ -4,17 +4,22 @@ This package plans and draws; the engine (:mod:`mibench.harness`) computes. Modu
 :mod:`~mibench.paper.scale` (the ``--scale`` preview factor), :mod:`~mibench.paper.work`
 (the cells a figure needs), :mod:`~mibench.paper.registry` (the figure registry),
 :mod:`~mibench.paper.make` (have the engine compute a figure's pending cells, then draw it
-from its tables), and one module per
-figure: :mod:`~mibench.paper.staircase`, :mod:`~mibench.paper.staircase_lee_rhee`,
-:mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.standard_heatmap`,
-:mod:`~mibench.paper.bias_variance` and :mod:`~mibench.paper.invariance`. Importing this
+from its tables), and one module per figure: :mod:`~mibench.paper.bottleneck`,
+:mod:`~mibench.paper.staircase`, :mod:`~mibench.paper.staircase_lee_rhee`,
+:mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.mode_collapse`,
+:mod:`~mibench.paper.standard_heatmap`,
+:mod:`~mibench.paper.bias_variance`, :mod:`~mibench.paper.invariance` and
+:mod:`~mibench.paper.reconstruction`. Importing this
 package registers every figure.
 """
 
 from mibench.paper import (  # noqa: F401 - importing the figure modules registers them
     bias_variance,
+    bottleneck,
     invariance,
     mine_gaussian,
+    mode_collapse,
+    reconstruction,
     staircase,
     staircase_lee_rhee,
     standard_heatmap,

@@ -2,8 +2,11 @@
 
 Modules: :mod:`~mibench.regularizers.term` (:class:`MITerm`, the critic and its optimiser as
 a loss term, and :func:`backward_with_mi` with adaptive clipping),
-:mod:`~mibench.regularizers.benchmark` (a training protocol as the task of engine cells) and
-:mod:`~mibench.regularizers.summary` (the per-setting summary tables).
+:mod:`~mibench.regularizers.benchmark` (a training protocol as the task of engine cells),
+:mod:`~mibench.regularizers.summary` (the per-setting summary tables), and the benchmarks:
+:mod:`~mibench.regularizers.mode_collapse` (GANs with a noisy generator),
+:mod:`~mibench.regularizers.reconstruction` (autoencoders and the reconstruction bound) and
+:mod:`~mibench.regularizers.bottleneck` (the Gaussian and the digits information bottleneck).
 """
 
 from mibench.regularizers.benchmark import NO_REGULARIZER, Setting, TrainingBenchmark, TrainingRun
