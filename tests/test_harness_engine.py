@@ -125,13 +125,15 @@ def test_mibench_run_batches_the_seeds_of_a_neural_configuration(tmp_path) -> No
 
 
 def test_a_failing_group_gives_an_error_row_per_member_without_paths(tmp_path) -> None:
-    grid = Grid([get_task("1v1-normal-0.75")], ["mine[hidden=(0,)]"], ns=[200], seeds=[0, 1])
+    # A setting that only the data can refuse (the grid validates every hyperparameter up
+    # front): 99 % held out leaves 2 of 200 samples to train on.
+    grid = Grid([get_task("1v1-normal-0.75")], ["mine[test_fraction=0.99]"], ns=[200], seeds=[0, 1])
     with ResultStore(tmp_path / "r.sqlite") as store:
         summary = run_grid(grid, store, progress=False)
         df = store.results()
     assert summary.failed == 2 and (df["status"] == "error").all()
     for message in df["message"]:
-        assert "hidden" in message and "/" not in message.split("(at ")[-1]
+        assert "test_fraction" in message and "/" not in message.split("(at ")[-1]
 
 
 def test_streaming_runs_are_a_job_kind_of_the_same_engine(tmp_path) -> None:
