@@ -104,7 +104,7 @@ def resolve_dtype(dtype: str) -> tuple[torch.dtype, torch.dtype | None]:
 
 
 @contextmanager
-def _torch_threads(threads: int | None) -> Iterator[None]:
+def torch_threads(threads: int | None) -> Iterator[None]:
     """Run the block with ``threads`` intra-op CPU threads (None: unchanged), then restore."""
     if threads is None:
         yield
@@ -486,7 +486,7 @@ def fit(
     """
     start = time.perf_counter()
     shared = shared_settings(members)
-    with _torch_threads(shared.threads):
+    with torch_threads(shared.threads):
         return _fit_fixed(members, shared, xs, ys, on_step, start)
 
 
@@ -645,7 +645,7 @@ def fit_streaming(
     shared = shared_settings(members)
     n_steps = task.n_steps if n_steps is None else n_steps
     _require(_is_int(n_steps) and n_steps >= 1, "n_steps", n_steps, "an int >= 1")
-    with _torch_threads(shared.threads):
+    with torch_threads(shared.threads):
         return _fit_streaming(members, shared, task, n_steps, start)
 
 

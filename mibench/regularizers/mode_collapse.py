@@ -82,8 +82,6 @@ and the metrics include the mean absolute error of the estimate over training.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
@@ -93,6 +91,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from mibench.neural.trainer import torch_threads
 from mibench.regularizers.benchmark import TrainingBenchmark, TrainingRun
 from mibench.regularizers.term import MITerm, TrainingDiverged, backward_with_mi
 
@@ -360,17 +359,6 @@ def gaussian_kl(mean0: np.ndarray, cov0: np.ndarray, mean1: np.ndarray, cov1: np
 # --------------------------------------------------------------------------- training
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Train on one CPU thread (small matrices gain nothing from more), then restore."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def mlp(
     sizes: tuple[int, ...], generator: torch.Generator, activation: type[nn.Module] = nn.ReLU
 ) -> nn.Sequential:
@@ -482,7 +470,7 @@ class NoisyGanBenchmark(TrainingBenchmark):
             TrainingDiverged: when the critic's, the discriminator's or the generator's loss
                 turns non-finite.
         """
-        with _one_thread():
+        with torch_threads(1):  # small matrices gain nothing from more threads
             return self._train(term, beta, clip, seed)
 
     def _train(self, term: MITerm, beta: float, clip: bool, seed: int) -> TrainingRun:
