@@ -69,38 +69,15 @@ from mibench.regularizers.benchmark import (
     Setting,
     TrainingBenchmark,
     TrainingRun,
+    check_beta,
+    check_int,
+    check_positive,
 )
+from mibench.regularizers.gaussian import logdet
 from mibench.regularizers.summary import summarize_training
 from mibench.regularizers.term import MITerm, TrainingDiverged, backward_with_mi
 
 LOG_2PI = math.log(2 * math.pi)
-
-
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_positive(name: str, value: Any) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_beta(beta: Any) -> float:
-    ok = isinstance(beta, (int, float)) and not isinstance(beta, bool)
-    if not ok or not math.isfinite(beta) or beta < 0:
-        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
-    return float(beta)
-
-
-def _logdet(m: np.ndarray) -> float:
-    sign, value = np.linalg.slogdet(m)
-    if sign <= 0:
-        raise ValueError("matrix is not positive definite")
-    return float(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +167,7 @@ class GaussianIB:
         Raises:
             ValueError: naming ``beta_c`` unless it is a finite number > 0.
         """
-        beta_c = _check_positive("beta_c", beta_c)
+        beta_c = check_positive("beta_c", beta_c)
         num = beta_c * (1.0 - self.lambdas) - 1.0
         on = self._active & (num > 0)
         alpha2 = np.where(on, num / (np.where(on, self.lambdas, 1.0) * self.r), 0.0)
@@ -212,8 +189,8 @@ class GaussianIB:
         if w.ndim != 2 or w.shape[1] != self.dim_x:
             raise ValueError(f"w must have shape (k, {self.dim_x}), got {w.shape}")
         eye = np.eye(w.shape[0])
-        ix = 0.5 * _logdet(eye + w @ self.sigma_x @ w.T)
-        iy = ix - 0.5 * _logdet(eye + w @ self.sigma_x_given_y @ w.T)
+        ix = 0.5 * logdet(eye + w @ self.sigma_x @ w.T)
+        iy = ix - 0.5 * logdet(eye + w @ self.sigma_x_given_y @ w.T)
         return ix, iy
 
     def point(self, beta_c: float) -> tuple[float, float]:
@@ -225,7 +202,7 @@ class GaussianIB:
         Raises:
             ValueError: naming ``beta_c`` unless it is a finite number > 0.
         """
-        beta_c = _check_positive("beta_c", beta_c)
+        beta_c = check_positive("beta_c", beta_c)
         on = self._active & (beta_c * (1.0 - self.lambdas) > 1.0)
         lam = self.lambdas[on]
         ix = 0.5 * np.log((beta_c - 1.0) * (1.0 - lam) / lam).sum()
@@ -268,7 +245,7 @@ class GaussianIB:
         Raises:
             ValueError: naming ``beta`` for a negative or non-finite value.
         """
-        beta = _check_beta(beta)
+        beta = check_beta(beta)
         if beta == 0:
             return math.inf, self.mi_xy, -self.mi_xy
         ix, iy = self.point(1.0 / beta)
@@ -389,9 +366,9 @@ class BottleneckGaussian(TrainingBenchmark):
     test_size: ClassVar[int] = 8192
 
     def __init__(self, steps: int = 400, batch: int = 128, lr: float = 1e-2) -> None:
-        self.steps = _check_int("steps", steps, 2)
-        self.batch = _check_int("batch", batch, 2)
-        self.lr = _check_positive("lr", lr)
+        self.steps = check_int("steps", steps, 2)
+        self.batch = check_int("batch", batch, 2)
+        self.lr = check_positive("lr", lr)
         self.trace_every = max(1, self.steps // 50)
         self.window = max(1, min(100, self.steps // 4))
         self.problem = GAUSSIAN_IB
@@ -467,7 +444,7 @@ class BottleneckGaussian(TrainingBenchmark):
         with torch.no_grad():
             z = x @ w.T + torch.randn(self.test_size, 2, generator=g)
             nll = float(decoder.nll(z, y))
-        h_y = 0.5 * _logdet(2 * math.pi * math.e * self.problem.sigma_y)
+        h_y = 0.5 * logdet(2 * math.pi * math.e * self.problem.sigma_y)
         tail = np.asarray(errors[len(errors) // 2 :], dtype=np.float64)
         return {
             "ix_exact": float(ix),
@@ -496,7 +473,7 @@ class _Reference:
     beta: float
 
     def _init_reference(self, beta: float) -> None:
-        self.beta = _check_beta(beta)
+        self.beta = check_beta(beta)
         self.id = f"{self.base_id}-{self.reference}-b{self.beta:g}"  # type: ignore[misc]
 
     @property
@@ -751,13 +728,13 @@ class BottleneckDigits(TrainingBenchmark):
         readout: str = "infonce",
         readout_steps: int = 150,
     ) -> None:
-        self.steps = _check_int("steps", steps, 2)
-        self.batch = _check_int("batch", batch, 2)
-        self.lr = _check_positive("lr", lr)
-        self.dim_z = _check_int("dim_z", dim_z, 1)
+        self.steps = check_int("steps", steps, 2)
+        self.batch = check_int("batch", batch, 2)
+        self.lr = check_positive("lr", lr)
+        self.dim_z = check_int("dim_z", dim_z, 1)
         self.dim_y = self.dim_z
-        self.hidden = _check_int("hidden", hidden, 1)
-        self.readout_steps = _check_int("readout_steps", readout_steps, 1)
+        self.hidden = check_int("hidden", hidden, 1)
+        self.readout_steps = check_int("readout_steps", readout_steps, 1)
         get_estimator(readout)  # refuses an unknown spec now
         if "max_steps" not in get_estimator(readout).get_params():
             raise ValueError(f"readout must be a neural estimator spec, got {readout!r}")

@@ -92,7 +92,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mibench.neural.trainer import torch_threads
-from mibench.regularizers.benchmark import TrainingBenchmark, TrainingRun
+from mibench.regularizers.benchmark import TrainingBenchmark, TrainingRun, check_int
+from mibench.regularizers.gaussian import gaussian_kl
 from mibench.regularizers.term import MITerm, TrainingDiverged, backward_with_mi
 
 #: Grid25: centres {−4, −2, 0, 2, 4}² and the sd of each mode.
@@ -344,18 +345,6 @@ def linear_gaussian_mi(a: np.ndarray | Tensor, sigma: float) -> float:
     return 0.5 * float(logdet)
 
 
-def gaussian_kl(mean0: np.ndarray, cov0: np.ndarray, mean1: np.ndarray, cov1: np.ndarray) -> float:
-    """KL(N(mean0, cov0) ‖ N(mean1, cov1)) in nats (both covariances positive definite)."""
-    mean0, mean1 = np.asarray(mean0, np.float64), np.asarray(mean1, np.float64)
-    cov0, cov1 = np.asarray(cov0, np.float64), np.asarray(cov1, np.float64)
-    d = len(mean0)
-    inv1 = np.linalg.inv(cov1)
-    diff = mean1 - mean0
-    _, ld0 = np.linalg.slogdet(cov0)
-    _, ld1 = np.linalg.slogdet(cov1)
-    return 0.5 * float(np.trace(inv1 @ cov0) + diff @ inv1 @ diff - d + ld1 - ld0)
-
-
 # --------------------------------------------------------------------------- training
 
 
@@ -417,18 +406,18 @@ class NoisyGanBenchmark(TrainingBenchmark):
         min_count: int | None = None,
         trace_every: int | None = None,
     ) -> None:
-        self.steps = _positive("steps", self.default_steps if steps is None else steps)
-        self.batch_size = _positive(
-            "batch_size", self.default_batch if batch_size is None else batch_size, least=2
+        self.steps = check_int("steps", self.default_steps if steps is None else steps, 1)
+        self.batch_size = check_int(
+            "batch_size", self.default_batch if batch_size is None else batch_size, 2
         )
-        self.eval_size = _positive(
-            "eval_size", self.default_eval if eval_size is None else eval_size
+        self.eval_size = check_int(
+            "eval_size", self.default_eval if eval_size is None else eval_size, 1
         )
-        self.min_count = _positive(
-            "min_count", self.default_min_count if min_count is None else min_count
+        self.min_count = check_int(
+            "min_count", self.default_min_count if min_count is None else min_count, 1
         )
         every = max(1, self.steps // 100) if trace_every is None else trace_every
-        self.trace_every = _positive("trace_every", every)
+        self.trace_every = check_int("trace_every", every, 1)
         self.lr = self.default_lr
         self.window = min(100, self.steps)
 
@@ -519,12 +508,6 @@ class NoisyGanBenchmark(TrainingBenchmark):
         metrics.update(self.final_metrics(g))
         metrics["mi_final_trace"] = float(estimates[-1])
         return TrainingRun(estimates, trace, metrics, self.exact_mi(g))
-
-
-def _positive(name: str, value: object, least: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
-    return value
 
 
 class _Mixture2D(NoisyGanBenchmark):

@@ -53,7 +53,20 @@ from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
 from mibench.baselines.kl import kl_entropy
-from mibench.regularizers.benchmark import TrainingBenchmark, TrainingRun
+from mibench.regularizers.benchmark import (
+    TrainingBenchmark,
+    TrainingRun,
+    check_beta,
+    check_int,
+    check_positive,
+)
+from mibench.regularizers.gaussian import (
+    as_covariance,
+    as_matrix,
+    as_vector,
+    gaussian_kl,
+    logdet,
+)
 from mibench.regularizers.term import MITerm, TrainingDiverged, backward_with_mi
 
 _LN_2PI = math.log(2.0 * math.pi)
@@ -61,67 +74,6 @@ _LN_2PI = math.log(2.0 * math.pi)
 # --------------------------------------------------------------------------------------------
 # Closed forms
 # --------------------------------------------------------------------------------------------
-
-
-def _matrix(name: str, value: ArrayLike, shape: tuple[int, int]) -> NDArray[np.float64]:
-    a = np.asarray(value, dtype=np.float64)
-    if a.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite")
-    return a
-
-
-def _vector(name: str, value: ArrayLike, dim: int) -> NDArray[np.float64]:
-    a = np.asarray(value, dtype=np.float64)
-    if a.shape != (dim,):
-        raise ValueError(f"{name} must have shape ({dim},), got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite")
-    return a
-
-
-def _covariance(name: str, value: ArrayLike, dim: int) -> NDArray[np.float64]:
-    a = _matrix(name, value, (dim, dim))
-    scale = max(1.0, float(np.max(np.abs(a))))
-    if not np.allclose(a, a.T, rtol=0.0, atol=1e-12 * scale):
-        raise ValueError(f"{name} must be symmetric")
-    try:
-        np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:
-        raise ValueError(f"{name} must be positive definite") from None
-    return (a + a.T) / 2.0
-
-
-def _logdet(a: NDArray[np.float64]) -> float:
-    """ln det of a symmetric positive definite matrix (through its Cholesky factor)."""
-    return 2.0 * float(np.sum(np.log(np.diag(np.linalg.cholesky(a)))))
-
-
-def gaussian_kl(mean0: ArrayLike, cov0: ArrayLike, mean1: ArrayLike, cov1: ArrayLike) -> float:
-    """KL(N(m0, S0) ‖ N(m1, S1)) in nats, in float64.
-
-    ½ [tr(S1⁻¹S0) + (m1 − m0)ᵀ S1⁻¹ (m1 − m0) − k + ln det S1 − ln det S0], the divergence of
-    two multivariate normals (Kullback 1959), log-determinants through Cholesky factors.
-
-    Args:
-        mean0, mean1: shape ``(k,)``.
-        cov0, cov1: shape ``(k, k)``, symmetric positive definite.
-
-    Raises:
-        ValueError: naming the argument with a wrong shape, a non-finite entry, or a covariance
-            that is not symmetric positive definite.
-    """
-    m0 = np.asarray(mean0, dtype=np.float64)
-    k = m0.shape[0] if m0.ndim == 1 else -1
-    m0 = _vector("mean0", m0, k)
-    m1 = _vector("mean1", mean1, k)
-    s0 = _covariance("cov0", cov0, k)
-    s1 = _covariance("cov1", cov1, k)
-    diff = m1 - m0
-    trace = float(np.trace(np.linalg.solve(s1, s0)))
-    maha = float(diff @ np.linalg.solve(s1, diff))
-    return 0.5 * (trace + maha - k + _logdet(s1) - _logdet(s0))
 
 
 @dataclass(frozen=True)
@@ -159,13 +111,13 @@ class LinearGaussianAutoencoder:
             raise ValueError(f"sigma_x and w must be matrices, got shapes {sx.shape} and {w.shape}")
         d_z, d_x = w.shape
         set_ = object.__setattr__
-        set_(self, "sigma_x", _covariance("sigma_x", sx, d_x))
-        set_(self, "w", _matrix("w", w, (d_z, d_x)))
-        set_(self, "b", _vector("b", self.b, d_z))
-        set_(self, "psi", _covariance("psi", self.psi, d_z))
-        set_(self, "v", _matrix("v", self.v, (d_x, d_z)))
-        set_(self, "c", _vector("c", self.c, d_x))
-        set_(self, "phi", _covariance("phi", self.phi, d_x))
+        set_(self, "sigma_x", as_covariance("sigma_x", sx, d_x))
+        set_(self, "w", as_matrix("w", w, (d_z, d_x)))
+        set_(self, "b", as_vector("b", self.b, d_z))
+        set_(self, "psi", as_covariance("psi", self.psi, d_z))
+        set_(self, "v", as_matrix("v", self.v, (d_x, d_z)))
+        set_(self, "c", as_vector("c", self.c, d_x))
+        set_(self, "phi", as_covariance("phi", self.phi, d_x))
 
     @property
     def d_x(self) -> int:
@@ -196,7 +148,7 @@ def reconstruction_error(model: LinearGaussianAutoencoder) -> float:
     m = -(model.v @ model.b + model.c)
     trace = float(np.trace(np.linalg.solve(model.phi, s)))
     maha = float(m @ np.linalg.solve(model.phi, m))
-    return 0.5 * (model.d_x * _LN_2PI + _logdet(model.phi) + trace + maha)
+    return 0.5 * (model.d_x * _LN_2PI + logdet(model.phi) + trace + maha)
 
 
 def joint_kl(model: LinearGaussianAutoencoder) -> float:
@@ -217,24 +169,24 @@ def aggregate_kl(model: LinearGaussianAutoencoder) -> float:
     """KL(q(z) ‖ p(z)) in nats, q(z) = N(b, C) with C = WΣ_xWᵀ + Ψ, p(z) = N(0, I):
     ½ [tr C + bᵀb − d_z − ln det C]."""
     mean, cov = aggregate_posterior(model)
-    return 0.5 * (float(np.trace(cov)) + float(mean @ mean) - model.d_z - _logdet(cov))
+    return 0.5 * (float(np.trace(cov)) + float(mean @ mean) - model.d_z - logdet(cov))
 
 
 def data_entropy(model: LinearGaussianAutoencoder) -> float:
     """H(p_d) = ½ ln det(2πe Σ_x) in nats."""
-    return 0.5 * (model.d_x * (_LN_2PI + 1.0) + _logdet(model.sigma_x))
+    return 0.5 * (model.d_x * (_LN_2PI + 1.0) + logdet(model.sigma_x))
 
 
 def aggregate_entropy(model: LinearGaussianAutoencoder) -> float:
     """H_q(Z) = ½ ln det(2πe C), C = WΣ_xWᵀ + Ψ, in nats (the term of the note's typo)."""
     _, cov = aggregate_posterior(model)
-    return 0.5 * (model.d_z * (_LN_2PI + 1.0) + _logdet(cov))
+    return 0.5 * (model.d_z * (_LN_2PI + 1.0) + logdet(cov))
 
 
 def encoder_mi(model: LinearGaussianAutoencoder) -> float:
     """I_q(X; Z) = ½ ln det(WΣ_xWᵀ + Ψ) − ½ ln det Ψ in nats (h(Z) − h(Z|X))."""
     _, cov = aggregate_posterior(model)
-    return 0.5 * (_logdet(cov) - _logdet(model.psi))
+    return 0.5 * (logdet(cov) - logdet(model.psi))
 
 
 def identity_rhs(model: LinearGaussianAutoencoder) -> float:
@@ -268,9 +220,9 @@ def optimal_decoder(
     if w_.ndim != 2:
         raise ValueError(f"w must be a matrix, got shape {w_.shape}")
     d_z, d_x = w_.shape
-    sx = _covariance("sigma_x", sigma_x, d_x)
-    b_ = _vector("b", b, d_z)
-    ps = _covariance("psi", psi, d_z)
+    sx = as_covariance("sigma_x", sigma_x, d_x)
+    b_ = as_vector("b", b, d_z)
+    ps = as_covariance("psi", psi, d_z)
     cov = w_ @ sx @ w_.T + ps
     v = np.linalg.solve(cov, w_ @ sx).T
     phi = sx - v @ w_ @ sx
@@ -296,30 +248,6 @@ def linear_sigma_x() -> NDArray[np.float64]:
     q = q * np.sign(np.diag(r))
     s = q @ np.diag(LINEAR_EIGENVALUES) @ q.T
     return (s + s.T) / 2.0
-
-
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_positive(name: str, value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_beta(beta: float) -> None:
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta >= 0:
-        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
-    if not math.isfinite(beta):
-        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
 
 
 def _outer_step(
@@ -393,11 +321,11 @@ class LinearGaussianReconstruction(TrainingBenchmark):
         noise_sd: float = 1.0,
         trace_every: int = 10,
     ) -> None:
-        self.steps = _check_int("steps", steps, 1)
-        self.batch = _check_int("batch", batch, 2)
-        self.lr = _check_positive("lr", lr)
-        self.noise_sd = _check_positive("noise_sd", noise_sd)
-        self.trace_every = _check_int("trace_every", trace_every, 1)
+        self.steps = check_int("steps", steps, 1)
+        self.batch = check_int("batch", batch, 2)
+        self.lr = check_positive("lr", lr)
+        self.noise_sd = check_positive("noise_sd", noise_sd)
+        self.trace_every = check_int("trace_every", trace_every, 1)
         self.window = min(100, self.steps)
         self.sigma_x = linear_sigma_x()
 
@@ -425,7 +353,7 @@ class LinearGaussianReconstruction(TrainingBenchmark):
             ValueError: naming ``beta`` when negative or not finite.
             TrainingDiverged: when the critic, the term or the reconstruction loss is not finite.
         """
-        _check_beta(beta)
+        check_beta(beta)
         g = torch.Generator().manual_seed(int(seed))
         d_x, d_z = self.dim_x, self.dim_y
         w = (0.1 * torch.randn(d_z, d_x, generator=g)).requires_grad_()
@@ -592,12 +520,12 @@ class DigitsReconstruction(TrainingBenchmark):
         draws: int = 5,
         trace_every: int = 10,
     ) -> None:
-        self.steps = _check_int("steps", steps, 1)
-        self.batch = _check_int("batch", batch, 2)
-        self.lr = _check_positive("lr", lr)
-        self.noise_sd = _check_positive("noise_sd", noise_sd)
-        self.draws = _check_int("draws", draws, 1)
-        self.trace_every = _check_int("trace_every", trace_every, 1)
+        self.steps = check_int("steps", steps, 1)
+        self.batch = check_int("batch", batch, 2)
+        self.lr = check_positive("lr", lr)
+        self.noise_sd = check_positive("noise_sd", noise_sd)
+        self.draws = check_int("draws", draws, 1)
+        self.trace_every = check_int("trace_every", trace_every, 1)
         self.window = min(100, self.steps)
 
     @property
@@ -612,7 +540,7 @@ class DigitsReconstruction(TrainingBenchmark):
             ValueError: naming ``beta`` when negative or not finite.
             TrainingDiverged: when the critic, the term or the loss is not finite.
         """
-        _check_beta(beta)
+        check_beta(beta)
         train_x, test_x = (torch.tensor(a) for a in digits_split())
         g = torch.Generator().manual_seed(int(seed))
         h, d_x, d_z = self.hidden, self.dim_x, self.dim_y
