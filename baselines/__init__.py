@@ -14,7 +14,7 @@ registers the built-in names:
 ========================  ==================================================================
 
 Every one takes ``error_bar="subsampling"`` (Holmes & Nemenman 2019) to fill
-``Estimate.stderr``; see :mod:`mibench.baselines.errorbars`.
+``Estimate.stderr`` and the 95 % interval; see :mod:`mibench.errorbars`.
 """
 
 # From the repository root, `import baselines` would load this folder as a second, top-level

@@ -1,10 +1,10 @@
-"""Shared base of the classical baselines: hyperparameter checks and the error-bar hook.
+"""Shared base of the classical baselines: hyperparameter checks and the sample count.
 
 Every baseline estimator derives from :class:`BaselineEstimator`. It validates the
-hyperparameters common to all baselines (``error_bar``, ``seed``), checks the sample count, calls
-the subclass's point estimate and, when ``error_bar`` is set, fills
-:attr:`~mibench.estimate.Estimate.stderr` through :mod:`mibench.baselines.errorbars` (one
-implementation for every estimator).
+hyperparameters common to all baselines (``error_bar``, ``seed``), checks the sample count and
+calls the subclass's point estimate. Its ``error_bar`` hyperparameter is the default of the
+``error_bar`` option of :meth:`~mibench.estimator.Estimator.estimate`; the error bar itself is
+computed by :mod:`mibench.errorbars`, as for every estimator.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mibench import errorbars
 from mibench.estimate import Estimate
 from mibench.estimator import Estimator
-
-from . import errorbars
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
@@ -80,16 +79,14 @@ class BaselineEstimator(Estimator):
     Subclasses store ``error_bar`` and ``seed`` (None or an int >= 0; None uses 0)
     hyperparameters, implement :meth:`_point` (the estimate on validated float64 arrays
     ``x: (n, dim_x)``, ``y: (n, dim_y)``, value in nats) and may extend :meth:`_check_params`,
-    :meth:`_required_n` and :meth:`_check_n`.
+    :meth:`required_samples` and :meth:`_check_n`.
 
-    ``error_bar`` is ``None`` (no error bar), ``"subsampling"`` (Holmes & Nemenman 2019, see
-    :func:`mibench.baselines.errorbars.subsampling_stderr`) or ``"bootstrap"`` (resampling with
-    replacement; refused by kNN estimators, whose class attribute ``knn`` is true).
+    ``error_bar`` is ``None`` (no error bar), ``"auto"``, ``"subsampling"`` (Holmes & Nemenman
+    2019) or ``"bootstrap"`` (resampling with replacement; refused by the kNN estimators,
+    whose ``error_bars`` omit it); see :mod:`mibench.errorbars`.
     """
 
     deterministic: ClassVar[bool] = True
-    #: True for kNN estimators: they refuse the bootstrap with replacement.
-    knn: ClassVar[bool] = False
 
     error_bar: str | None
     seed: int | None
@@ -114,17 +111,17 @@ class BaselineEstimator(Estimator):
         Raises:
             ValueError: naming the hyperparameter that is out of range.
         """
-        errorbars.check_error_bar(self.error_bar, knn=self.knn, estimator=type(self).__name__)
+        errorbars.check_error_bar(self.error_bar, self)
         if self.seed is not None:
             check_int("seed", self.seed, 0)
 
-    def _required_n(self, dim_x: int, dim_y: int) -> int:
-        """The fewest samples the estimator accepts with the current hyperparameters."""
-        return self.min_samples
+    def configured_error_bar(self) -> str | None:
+        """The ``error_bar`` hyperparameter (the default of ``estimate(error_bar=...)``)."""
+        return self.error_bar
 
     def _check_n(self, n: int, dim_x: int, dim_y: int) -> None:
         """Raise a ValueError naming ``n`` when there are too few samples."""
-        need = self._required_n(dim_x, dim_y)
+        need = self.required_samples(dim_x, dim_y)
         if n < need:
             raise ValueError(f"{type(self).__name__} needs n >= {need} samples, got n={n}")
 
@@ -140,16 +137,7 @@ class BaselineEstimator(Estimator):
                 f"dim_x + dim_y = {d}); the value is reported as computed, but it is not a "
                 "usable estimate of I(X; Y)",
                 RuntimeWarning,
-                stacklevel=3,
-            )
-        if self.error_bar is not None:
-            result.stderr, result.extras["error_bar"] = errorbars.stderr(
-                self.error_bar,
-                lambda xs, ys: self._point(xs, ys).value,
-                x,
-                y,
-                seed=self.seed_used,
-                min_part=self._required_n(x.shape[1], y.shape[1]),
+                stacklevel=4,
             )
         return result
 

@@ -152,6 +152,8 @@ class Histogram(BaselineEstimator):
     """
 
     name: ClassVar[str] = "histogram"
+    #: Counts and covariances tolerate duplicated rows: the bootstrap is preferred.
+    error_bars: ClassVar[tuple[str, ...]] = ("bootstrap", "subsampling")
 
     def __init__(
         self,

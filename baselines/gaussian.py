@@ -97,6 +97,8 @@ class GaussianMI(BaselineEstimator):
     """
 
     name: ClassVar[str] = "gaussian"
+    #: Counts and covariances tolerate duplicated rows: the bootstrap is preferred.
+    error_bars: ClassVar[tuple[str, ...]] = ("bootstrap", "subsampling")
     min_samples: ClassVar[int] = 3
 
     def __init__(self, error_bar: str | None = None, seed: int | None = None) -> None:
@@ -125,7 +127,7 @@ class GaussianMI(BaselineEstimator):
                     warnings.warn(
                         f"{name} has column(s) {cols} that are {why}: dropped, the MI is unchanged",
                         RuntimeWarning,
-                        stacklevel=4,
+                        stacklevel=5,
                     )
             blocks[name] = a[:, np.isin(kept, dependent, invert=True)]
         extras: dict[str, Any] = {
@@ -155,7 +157,7 @@ class GaussianMI(BaselineEstimator):
                 f"{null_mean:.3g} nats (2n·Î is about χ² with dim_x·dim_y degrees of freedom), "
                 "so values of that size do not show dependence",
                 RuntimeWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return Estimate(value=gaussian_mi(blocks["x"], blocks["y"]), extras=extras)
 

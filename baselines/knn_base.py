@@ -35,10 +35,10 @@ class NeighbourEstimator(BaselineEstimator):
     Hyperparameters read here: ``k`` (int, or a sequence of ints where ``several_k`` is true),
     ``standardize``, ``jitter``, ``backend``, ``device``, plus ``error_bar`` and ``seed`` (see
     :class:`~mibench.baselines.base.BaselineEstimator`). kNN estimators refuse
-    ``error_bar="bootstrap"``.
+    ``error_bar="bootstrap"`` (see :mod:`mibench.errorbars`).
     """
 
-    knn: ClassVar[bool] = True
+    error_bars: ClassVar[tuple[str, ...]] = ("subsampling",)
     #: Whether ``k`` may be a sequence of ints (several k from one neighbour search).
     several_k: ClassVar[bool] = False
 
@@ -72,7 +72,7 @@ class NeighbourEstimator(BaselineEstimator):
         check_choice("backend", self.backend, BACKENDS)
         resolve_device(self.device)
 
-    def _required_n(self, dim_x: int, dim_y: int) -> int:
+    def required_samples(self, dim_x: int, dim_y: int) -> int:
         return max(self._ks()) + 1
 
     def _check_n(self, n: int, dim_x: int, dim_y: int) -> None:

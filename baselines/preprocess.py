@@ -24,7 +24,7 @@ DUPLICATE_SHARE = 0.01
 
 #: Accepted values of the ``standardize`` hyperparameter.
 STANDARDIZATIONS = ("none", "zscore", "rank")
-#: Stream id separating jitter randomness from the error bars' (see errorbars).
+#: Stream id separating jitter randomness from the error bars' (see mibench.errorbars).
 _RNG_STREAM = 0
 
 
@@ -165,7 +165,7 @@ def prepare(
                 f"{name} has constant column(s) {constant[name]}: they carry no information "
                 f"about the other variable ({estimator} gives 0 when all columns are constant)",
                 RuntimeWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         if dependent[name]:
             warnings.warn(
@@ -173,7 +173,7 @@ def prepare(
                 f"other columns: dropped, since I(X; Y) is unchanged and they would make the "
                 f"differential entropy of {name} −∞ for {estimator}",
                 RuntimeWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         if ties[name] and jitter == 0:
             warnings.warn(
@@ -182,7 +182,7 @@ def prepare(
                 "Set jitter > 0 (e.g. jitter=1e-10) to break ties with seeded noise scaled to "
                 "each column's sd",
                 RuntimeWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         blocks[name] = add_jitter(a, jitter, rng)
     return Prepared(blocks["x"], blocks["y"], constant, dependent, ties)
@@ -248,4 +248,4 @@ def check_duplicate_points(prepared: Prepared, k: int, estimator: str) -> None:
             "the repeated rows (e.g. np.unique(np.c_[x, y], axis=0)), or use a discrete "
             "estimator such as histogram"
         )
-    warnings.warn(f"{what}; the estimate may be biased", RuntimeWarning, stacklevel=4)
+    warnings.warn(f"{what}; the estimate may be biased", RuntimeWarning, stacklevel=5)

@@ -131,7 +131,10 @@ class DataEstimate:
         n: number of samples; ``dim_x``, ``dim_y``: their dimensions.
         unit: ``"nats"`` or ``"bits"``; ``mi`` and ``stderr`` are in this unit.
         mi: the estimate (NaN when it failed).
-        stderr: its standard error when the estimator gives one, else None.
+        stderr: its standard error when an error bar was asked for and could be computed,
+            else None.
+        ci_low, ci_high: the 95 % interval that goes with ``stderr`` (same unit), else None.
+        error_bar: the error-bar method (:mod:`mibench.errorbars`), else None.
         p_value: permutation-test p-value for independence, or None when not run.
         permutations: number of permutations behind ``p_value`` (0 when not run).
         status, message: as in :class:`~mibench.estimate.Estimate`.
@@ -145,6 +148,9 @@ class DataEstimate:
     unit: str
     mi: float
     stderr: float | None
+    ci_low: float | None
+    ci_high: float | None
+    error_bar: str | None
     p_value: float | None
     permutations: int
     status: str
@@ -167,6 +173,7 @@ def estimate_mi(
     bits: bool = False,
     permutations: int | None = None,
     seed: int = 0,
+    error_bar: str | None = None,
 ) -> DataEstimate:
     """Estimate I(X; Y) of your data, with an error bar and a permutation p-value.
 
@@ -181,6 +188,9 @@ def estimate_mi(
         permutations: shuffles for the independence test; default 100 for deterministic
             estimators and 0 (no test) for trained ones, whose every shuffle is a new fit.
         seed: seed of the shuffles (and of the estimator when its ``seed`` is unset).
+        error_bar: None, ``"auto"`` (the estimator's preferred method) or a method of
+            :mod:`mibench.errorbars` (``"subsampling"``, ``"bootstrap"``, ``"held-out"``)
+            that the estimator supports: fills ``stderr`` and the 95 % interval.
 
     Returns:
         A :class:`DataEstimate`.
@@ -188,7 +198,7 @@ def estimate_mi(
     Raises:
         ValueError: for unknown, non-numeric or incomplete columns (naming the column), bad
             arrays (see :func:`mibench.validation.check_xy`), an unknown estimator, or a bad
-            ``bits``, ``permutations`` or ``seed`` (naming it).
+            ``bits``, ``permutations``, ``seed`` or ``error_bar`` (naming it).
     """
     if isinstance(data, Mapping):
         try:
@@ -224,7 +234,7 @@ def estimate_mi(
     if est.get_params().get("seed", 0) is None:
         est.set_params(seed=seed)
     xa, ya = check_xy(x, y, min_samples=est.min_samples)
-    result = est.estimate(xa, ya)
+    result = est.estimate(xa, ya, error_bar=error_bar)
     if permutations is None:
         permutations = 100 if est.deterministic else 0
     p_value = None
@@ -240,6 +250,9 @@ def estimate_mi(
         unit="bits" if bits else "nats",
         mi=result.value / scale,
         stderr=None if result.stderr is None else result.stderr / scale,
+        ci_low=None if result.ci_low is None else result.ci_low / scale,
+        ci_high=None if result.ci_high is None else result.ci_high / scale,
+        error_bar=result.error_bar,
         p_value=p_value,
         permutations=permutations if p_value is not None else 0,
         status=str(result.status),

@@ -41,8 +41,13 @@ class Estimate:
         n_samples: number of (x, y) pairs the estimate was computed from.
         steps: optimisation steps run (neural estimators), else None.
         device: the torch device used (neural estimators), else None.
-        stderr: an error bar (standard error of the estimate in nats) when the estimator
-            provides one, else None.
+        stderr: the standard error of the estimate in nats when an error bar was asked for
+            and could be computed (:mod:`mibench.errorbars`), else None.
+        ci_low, ci_high: the bounds (nats) of the 95 % interval around ``value`` that goes with
+            ``stderr``, else None.
+        error_bar: the error-bar method asked for (``"subsampling"``, ``"bootstrap"``,
+            ``"held-out"``, ``"seeds"``; ``stderr`` stays None when it could not be computed,
+            with the reason in ``message``), else None.
         trace: for neural estimators, a list of ``(step, train_value, test_value)`` tuples
             (values in nats); for streaming runs ``(step, train_value, true_mi)``.
         extras: further estimator-specific values (per-k values, raw JSD value, ...).
@@ -57,6 +62,9 @@ class Estimate:
     steps: int | None = None
     device: str | None = None
     stderr: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    error_bar: str | None = None
     trace: list[tuple[int, float, float]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -31,6 +31,9 @@ class Estimator(ABC):
     min_samples: ClassVar[int] = 2
     #: True for estimators whose value depends only on the data (no training randomness).
     deterministic: ClassVar[bool] = True
+    #: The error-bar methods of :mod:`mibench.errorbars` the estimator supports, preferred
+    #: first (``error_bar="auto"`` picks the first).
+    error_bars: ClassVar[tuple[str, ...]] = ("subsampling", "bootstrap")
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -76,6 +79,16 @@ class Estimator(ABC):
             ValueError: naming the first invalid hyperparameter.
         """
 
+    def required_samples(self, dim_x: int, dim_y: int) -> int:
+        """The fewest samples the estimator accepts with its current hyperparameters on data of
+        dimensions ``dim_x`` and ``dim_y`` (``min_samples`` unless a family says more)."""
+        return self.min_samples
+
+    def configured_error_bar(self) -> str | None:
+        """The error bar the estimator's own hyperparameters ask for, used when
+        :meth:`estimate` is given none (None by default; the baselines' ``error_bar``)."""
+        return None
+
     def clone(self) -> Estimator:
         """A new, unfitted estimator with the same hyperparameters (``get_params()``), its
         name and its declared determinism; changing the copy leaves this one as it is.
@@ -84,33 +97,53 @@ class Estimator(ABC):
         """
         return type(self)(**self.get_params())
 
-    def estimate(self, x: object, y: object) -> Estimate:
-        """Estimate I(X; Y) in nats.
+    def estimate(self, x: object, y: object, *, error_bar: str | None = None) -> Estimate:
+        """Estimate I(X; Y) in nats, with an error bar when asked.
 
         Args:
             x: samples of X, array-like of shape ``(n, dim_x)`` (or ``(n,)`` for one column).
             y: samples of Y, array-like of shape ``(n, dim_y)`` (or ``(n,)``).
+            error_bar: None (the estimator's own setting, :meth:`configured_error_bar`),
+                ``"auto"`` (its preferred method) or a method of :mod:`mibench.errorbars`
+                that the estimator supports (:attr:`error_bars`); fills ``stderr``,
+                ``ci_low``, ``ci_high`` and ``error_bar`` of the result.
 
         Returns:
-            An :class:`~mibench.estimate.Estimate`; ``wall_seconds`` covers the whole call.
+            An :class:`~mibench.estimate.Estimate`; ``wall_seconds`` covers the whole call,
+            error bar included, ``fit_seconds`` the point estimate alone.
 
         Raises:
             ValueError: for mismatched n, NaN/inf, fewer than ``min_samples`` rows or arrays
-                that are not 1-D/2-D; the message names the argument and the value.
+                that are not 1-D/2-D (the message names the argument and the value), or an
+                ``error_bar`` the estimator cannot give (naming ``error_bar``).
         """
+        from mibench import errorbars
         from mibench.validation import check_xy
 
+        method = self.configured_error_bar() if error_bar is None else error_bar
+        errorbars.check_error_bar(method, self)
+        method = errorbars.resolve(method, self)
         xa, ya = check_xy(x, y, min_samples=self.min_samples)
         start = time.perf_counter()
-        result = self._estimate(xa, ya)
-        wall = time.perf_counter() - start
+        result = self._estimate_point(xa, ya, method)
+        point = time.perf_counter() - start
         if not isinstance(result, Estimate):
-            result = Estimate(value=float(result), fit_seconds=wall)
-        result.wall_seconds = wall
+            result = Estimate(value=float(result), fit_seconds=point)
         if result.fit_seconds == 0.0:
-            result.fit_seconds = wall
+            result.fit_seconds = point
+        if method is not None:
+            errorbars.add_error_bar(self, xa, ya, result, method)
+        result.wall_seconds = time.perf_counter() - start
         result.n_samples = xa.shape[0]
         return result
+
+    def _estimate_point(
+        self, x: np.ndarray, y: np.ndarray, error_bar: str | None
+    ) -> Estimate | float:
+        """The point estimate when an error bar ``error_bar`` (resolved, or None) will follow:
+        :meth:`_estimate`, unless the family computes part of its error bar while fitting
+        (the neural estimators keep their held-out scores for ``"held-out"``)."""
+        return self._estimate(x, y)
 
     @abstractmethod
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate | float:

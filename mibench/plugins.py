@@ -26,6 +26,11 @@ class FunctionEstimator(Estimator):
 
     ``func`` receives validated float64 arrays ``x: (n, dim_x)`` and ``y: (n, dim_y)`` and
     returns a float (or an :class:`~mibench.estimate.Estimate`).
+
+    The function is not a hyperparameter (its repr would change every cell id from one
+    process to the next), so ``FunctionEstimator(**e.get_params())`` gives an estimator
+    without it; :meth:`clone` is the way to copy one, and the ``clone`` rule of
+    :func:`mibench.testing.check_estimator` accepts it for that reason.
     """
 
     def __init__(self) -> None:
@@ -65,6 +70,19 @@ class ContractAdapter(Estimator):
         return f"{self.name or type(self._inner).__name__}: {self._inner!r}"
 
     def set_params(self, **params: Any) -> ContractAdapter:
+        """Set hyperparameters of the wrapped object by name (its ``set_params`` when it has
+        one, else its attributes) and return self.
+
+        Raises:
+            ValueError: for a name that is not among the wrapped object's ``get_params()``.
+        """
+        valid = set(self.get_params())
+        unknown = sorted(set(params) - valid)
+        if unknown:
+            raise ValueError(
+                f"{self.name or type(self._inner).__name__} has no hyperparameter "
+                f"{unknown[0]!r}; valid ones are {sorted(valid)}"
+            )
         if hasattr(self._inner, "set_params"):
             self._inner.set_params(**params)
         else:

@@ -25,6 +25,7 @@ SCALES = {
     "standard-heatmap": 0.005,
     "bias-variance": 0.005,
     "invariance": 0.005,
+    "coverage": 0.005,
 }
 #: Extra arguments per figure (the invariance grid at tiny scale, three estimators of it).
 EXTRA = {"invariance": ["--estimators", "ksg,gaussian-copula,mine"]}
@@ -131,6 +132,21 @@ def test_fixed_figures_tables(made) -> None:
     assert len(_csv(heat, "results.parquet")) == 40 * n_est
     assert len(_csv(heat, "samples_to_factor_1.5.csv")) == 40
     assert len(_csv(folders["bias-variance"], "summary.csv")) == 8 * n_est
+
+
+def test_coverage_tables(made) -> None:
+    _, folders = made
+    rows = _csv(folders["coverage"], "results.parquet")
+    table = _csv(folders["coverage"], "coverage.csv")
+    methods = dict(zip(rows["label"] + "/" + rows["error_bar"], rows["error_bar"], strict=True))
+    assert set(methods.values()) == {"subsampling", "bootstrap", "held-out", "seeds"}
+    assert set(table["error_bar"]) <= set(methods.values())
+    ok = rows[rows["status"] == "ok"]
+    assert (
+        ok["mi_ci_low"].le(ok["mi_estimate"]).all() and ok["mi_ci_high"].ge(ok["mi_estimate"]).all()
+    )
+    assert table["coverage"].between(0, 1).all()
+    assert (table["n_intervals"] <= table["n_ok"]).all()
 
 
 def test_invariance_tables(made) -> None:

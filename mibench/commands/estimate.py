@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from mibench.errorbars import AUTO, METHODS
+
 
 def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix.lower() in (".parquet", ".pq"):
@@ -34,15 +36,30 @@ def _read_table(path: Path) -> pd.DataFrame:
     "0 for trained ones).",
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of shuffles and estimator.")
+@click.option(
+    "--error-bar",
+    "error_bar",
+    type=click.Choice([AUTO, *METHODS]),
+    default=None,
+    help="Add a standard error and 95 % interval: 'auto' (the estimator's own method), "
+    "'subsampling' (any estimator), 'bootstrap' (binning, Gaussian), 'held-out' (neural).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def estimate(data, x_cols, y_cols, estimator, bits, permutations, seed, as_json) -> None:
+def estimate(data, x_cols, y_cols, estimator, bits, permutations, seed, error_bar, as_json) -> None:
     """Estimate the MI between columns X and Y of a CSV (or Parquet) file DATA."""
     from mibench.api import estimate_mi
 
     try:
         table = _read_table(data)
         result = estimate_mi(
-            x_cols, y_cols, estimator, data=table, bits=bits, permutations=permutations, seed=seed
+            x_cols,
+            y_cols,
+            estimator,
+            data=table,
+            bits=bits,
+            permutations=permutations,
+            seed=seed,
+            error_bar=error_bar,
         )
     except (ValueError, pd.errors.ParserError) as exc:
         raise click.UsageError(str(exc)) from exc
@@ -51,7 +68,10 @@ def estimate(data, x_cols, y_cols, estimator, bits, permutations, seed, as_json)
         return
     line = f"I(X; Y) = {result.mi:.4f} {result.unit}"
     if result.stderr is not None:
-        line += f" ± {result.stderr:.4f} (standard error)"
+        line += (
+            f" ± {result.stderr:.4f} (standard error, {result.error_bar}); 95 % interval "
+            f"[{result.ci_low:.4f}, {result.ci_high:.4f}]"
+        )
     click.echo(line)
     click.echo(
         f"estimator {result.estimator} {result.params}; n = {result.n}, "

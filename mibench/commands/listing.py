@@ -6,6 +6,7 @@ import click
 
 from mibench import tasks as task_registry
 from mibench.commands.common import load_tasks_file, tasks_file_option
+from mibench.errorbars import supported
 from mibench.registry import estimator_factory, list_estimators
 from mibench.tasks.streaming import StreamingTask
 
@@ -50,8 +51,10 @@ def list_suites(tasks_file: str | None) -> None:
 
 @list_group.command(name="estimators")
 def list_estimators_cmd() -> None:
-    """Estimators: registry name and default hyperparameters."""
+    """Estimators: registry name, error-bar methods (preferred first) and default
+    hyperparameters."""
     for name in list_estimators():
-        params = estimator_factory(name)().get_params()
-        args = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        click.echo(f"{name:<16} {args}")
+        estimator = estimator_factory(name)()
+        args = ", ".join(f"{k}={v!r}" for k, v in estimator.get_params().items())
+        bars = ",".join(supported(estimator)) or "none"
+        click.echo(f"{name:<16} error bars: {bars}; {args}")

@@ -1,4 +1,5 @@
-"""``mibench report``: summary and samples-to-factor tables (CSV, Markdown, LaTeX) of a run."""
+"""``mibench report``: summary, samples-to-factor and error-bar coverage tables (CSV, Markdown,
+LaTeX) of a run."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def report(run_dir: Path, out: Path | None, factor: float) -> None:
 
     RUN_DIR is a run folder or a .sqlite/.parquet/.csv results file. Tables: per (task,
     estimator, n) mean, bias, sd, RMSE, MAE, failure rate and log ratio (nats), and the
-    smallest n from which each mean estimate stays within FACTOR of the true MI.
+    smallest n from which each mean estimate stays within FACTOR of the true MI; for runs
+    with error bars, the coverage of the 95 % intervals (share of seeds whose interval holds
+    the true MI).
     """
     from mibench.report.load import load_results
     from mibench.report.tables import write_report

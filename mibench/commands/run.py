@@ -11,6 +11,7 @@ from click.core import ParameterSource
 
 from mibench import tasks as task_registry
 from mibench.commands.common import int_list, load_tasks_file, tasks_file_option
+from mibench.errorbars import AUTO, METHODS
 from mibench.harness.config import MAX_SEEDS
 from mibench.registry import split_top_level
 
@@ -111,6 +112,14 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
     help="Standardise x and y per column after sampling.",
 )
 @click.option(
+    "--error-bar",
+    "error_bar",
+    type=click.Choice([AUTO, *METHODS]),
+    default=None,
+    help="Give every cell a standard error and 95 % interval: 'auto' (each estimator's own "
+    "method) or a method every estimator supports; `mibench report` then adds coverage.",
+)
+@click.option(
     "--batch/--no-batch",
     default=True,
     show_default=True,
@@ -149,6 +158,7 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
             seeds=seeds,
             standardize=o["standardize"],
             device=o["device"],
+            error_bar=o["error_bar"],
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

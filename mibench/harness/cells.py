@@ -65,6 +65,9 @@ class Cell:
             come from the base (the same draws and the same critic initialisation for every
             variant of the base), and the cell id records the pairing. None for every other
             cell (whose id and seeds are as they always were).
+        error_bar: the error-bar method of the cell (:mod:`mibench.errorbars`, ``"auto"``
+            resolved per estimator when the cell runs), or None. The cell id records it only
+            when set, so cells without one keep the ids they always had.
     """
 
     task_id: str
@@ -76,6 +79,7 @@ class Cell:
     seed: int
     standardize: bool = True
     paired_base: str | None = None
+    error_bar: str | None = None
 
     @property
     def cell_id(self) -> str:
@@ -92,13 +96,15 @@ class Cell:
         )
         if self.paired_base is not None:
             payload += ("paired", self.paired_base)
+        if self.error_bar is not None:
+            payload += ("error_bar", self.error_bar)
         return hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:24]
 
     @property
     def params_key(self) -> str:
-        """The cell's configuration (estimator, parameters, standardisation) as one string:
-        cells that agree on it and on task and n differ only in their seed."""
-        return canonical_json((self.estimator, self.params, self.standardize))
+        """The cell's configuration (estimator, parameters, standardisation, error bar) as one
+        string: cells that agree on it and on task and n differ only in their seed."""
+        return canonical_json((self.estimator, self.params, self.standardize, self.error_bar))
 
     @property
     def _seed_task(self) -> str:

@@ -9,6 +9,7 @@ Keys (all optional; command-line options given explicitly take precedence)::
     device = "cpu"                     # cpu, cuda, auto
     timeout = 600.0                    # seconds per cell
     standardize = true
+    error_bar = "auto"                 # or a method of mibench.errorbars
     workers = 2                        # a local process pool, or instead:
     # scheduler = "local:2"            # Dask, or "tcp://HOST:PORT"
     run_dir = "results/runs/my-study"  # relative to the run file
@@ -36,6 +37,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "device": (str,),
     "timeout": (int, float),
     "standardize": (bool,),
+    "error_bar": (str,),
     "workers": (int,),
     "scheduler": (str,),
     "run_dir": (str,),

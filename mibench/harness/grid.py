@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from mibench.devices import resolve_device
+from mibench.errorbars import check_error_bar
 from mibench.harness.cells import Cell, canonical_json
+from mibench.harness.jobs import can_batch
 from mibench.registry import get_estimator, parse_spec
 from mibench.tasks import Task
 from mibench.tasks.streaming import StreamingTask
@@ -40,10 +42,14 @@ class Grid:
             Czyż et al. 2023).
         device: torch device for estimators with a ``device`` hyperparameter, unless their
             spec sets one (``cpu``, ``cuda``, ``auto``).
+        error_bar: an error bar for every cell (:mod:`mibench.errorbars`): ``"auto"`` (each
+            estimator's preferred method) or a method every estimator of the grid supports;
+            None for none.
 
     Raises:
         ValueError: for an empty axis, an unknown estimator, a bad hyperparameter, a
-            non-positive n, or a ``device`` that is unknown or absent (``cuda`` without CUDA).
+            non-positive n, a ``device`` that is unknown or absent (``cuda`` without CUDA),
+            or an ``error_bar`` that is unknown or that an estimator cannot give.
     """
 
     tasks: list[Task]
@@ -52,6 +58,7 @@ class Grid:
     seeds: list[int]
     standardize: bool = True
     device: str | None = None
+    error_bar: str | None = None
     _configs: list[tuple[str, str, dict[str, Any]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +98,12 @@ class Grid:
                 est.validate()  # a bad value (mine[lr=abc]) is refused before any cell runs
             except ValueError as exc:
                 raise ValueError(f"estimator {spec!r}: {exc}") from None
+            try:
+                check_error_bar(self.error_bar, est, grouped=can_batch(type(est)))
+            except ValueError as exc:
+                raise ValueError(
+                    f"estimator {spec!r}: {exc} (error_bar='auto' picks each estimator's own)"
+                ) from None
             self._configs.append((name, spec_label(spec), params))
 
     def cells(self) -> list[Cell]:
@@ -107,6 +120,7 @@ class Grid:
                 seed=int(seed),
                 standardize=self.standardize,
                 paired_base=task.pairing.base_id if task.pairing else None,
+                error_bar=self.error_bar,
             )
             for task in self.tasks
             for n in self.ns
@@ -125,6 +139,7 @@ class Grid:
                 self.seeds,
                 self.standardize,
             )
+            + (() if self.error_bar is None else (self.error_bar,))
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:10]
 

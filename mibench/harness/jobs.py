@@ -3,12 +3,14 @@
 A job is a picklable callable that computes one or more cells of one task and returns their
 rows; it never raises for a failing estimator. Kinds:
 
-* :class:`CellJob` — one fixed-sample cell: sample, standardise, estimate. A cell of a paired
-  invariance study (``Cell.paired_base``) samples its base's draws through its variant task.
+* :class:`CellJob` — one fixed-sample cell: sample, standardise, estimate (with the cell's
+  error bar, :mod:`mibench.errorbars`). A cell of a paired invariance study
+  (``Cell.paired_base``) samples its base's draws through its variant task.
 * :class:`GroupJob` — the seeds of one (task, estimator configuration, n) trained as one
   batched model by the estimator class's ``estimate_group`` (the neural estimators). Each
   member sees its own cell's data and seed, so its value is the one its :class:`CellJob`
-  gives (bit for bit on CPU; tested), whatever else is in the group.
+  gives (bit for bit on CPU; tested), whatever else is in the group. Error bars are added by
+  :func:`~mibench.errorbars.add_group_error_bars` (``"seeds"``: the spread of the group).
 * :class:`StreamingJob` — the seeds of one configuration on a streaming task, trained by the
   class's ``estimate_streaming_group``. Member e's batches come from its cell's data seed,
   so every estimator sees the same batches for the same replicate seed.
@@ -24,6 +26,7 @@ exception becomes an ``error`` row for every cell of the job
 
 from __future__ import annotations
 
+import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -32,6 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mibench.errorbars import add_group_error_bars, no_error_bar, resolve
 from mibench.estimate import Estimate
 from mibench.harness.cells import Cell
 from mibench.harness.schema import (
@@ -157,7 +161,14 @@ class CellJob(Job):
     def fit(self) -> list[Estimate]:
         (cell,) = self.cells
         x, y = cell_data(cell, self.task)
-        return [_with_distinct(self.factory(**member_params(cell)).estimate(x, y), x, y)]
+        estimator = self.factory(**member_params(cell))
+        method = resolve(cell.error_bar, estimator)
+        if method == "seeds":  # a cell run alone (batching off) has no group to measure
+            result = estimator.estimate(x, y)
+            no_error_bar(result, method, "the cell ran alone, not in a batched group of seeds")
+        else:
+            result = estimator.estimate(x, y, error_bar=method)
+        return [_with_distinct(result, x, y)]
 
 
 @dataclass(frozen=True)
@@ -169,7 +180,15 @@ class GroupJob(Job):
     def fit(self) -> list[Estimate]:
         data = [cell_data(c, self.task) for c in self.cells]
         members = [self.factory(**member_params(c)) for c in self.cells]
-        results = self.factory.estimate_group(members, [x for x, _ in data], [y for _, y in data])
+        xs, ys = [x for x, _ in data], [y for _, y in data]
+        method = resolve(self.cells[0].error_bar, members[0])
+        start = time.perf_counter()
+        results = self.factory.estimate_group(members, xs, ys, error_bar=method)
+        if method is not None:
+            add_group_error_bars(members, xs, ys, results, method)
+            share = (time.perf_counter() - start) / len(members)
+            for r in results:  # the group's time, error bars included, shared by its members
+                r.wall_seconds = share
         return [_with_distinct(r, x, y) for r, (x, y) in zip(results, data, strict=True)]
 
 

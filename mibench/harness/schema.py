@@ -27,6 +27,11 @@ Columns beyond the identity, value and provenance of a cell:
   draws the cell's task transforms, the transform family and strength, and whether it is a
   floating-point stress family; NULL for every other cell.
 
+``error_bar``, ``mi_ci_low``, ``mi_ci_high``: the error-bar method the cell asked for
+(:mod:`mibench.errorbars`, ``"auto"`` resolved; NULL for none) and the bounds of its 95 %
+interval (nats), with ``mi_stderr``; the bounds are NULL when no error bar could be computed
+(the message says why) or the cell failed.
+
 ``standardize`` is what the estimator saw: 0 for every streaming row (streaming batches are
 never standardised; streaming rows stored before this rule, such as the committed staircase
 figures', say 1).
@@ -54,7 +59,7 @@ if TYPE_CHECKING:
     from mibench.tasks.streaming import StreamingTask
 
 #: Version of the store's table layout; stored in the database (``PRAGMA user_version``).
-STORE_VERSION = 3
+STORE_VERSION = 4
 
 #: Job kinds, the values of the ``job_kind`` column.
 JOB_KINDS = ("cell", "group", "streaming", "training")
@@ -79,6 +84,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "mi_true_stderr",
     "mi_estimate",
     "mi_stderr",
+    "error_bar",
+    "mi_ci_low",
+    "mi_ci_high",
     "status",
     "message",
     "wall_seconds",
@@ -127,6 +135,8 @@ REAL_COLUMNS = frozenset(
         "mi_true_stderr",
         "mi_estimate",
         "mi_stderr",
+        "mi_ci_low",
+        "mi_ci_high",
         "wall_seconds",
         "fit_seconds",
         "samples_per_second",
@@ -161,6 +171,17 @@ def _v1_deterministic(row: dict[str, Any]) -> int | None:
     return int(bool(getattr(factory, "deterministic", False)))
 
 
+def _v3_interval(row: dict[str, Any]) -> tuple[str | None, float | None, float | None]:
+    """``(error_bar, mi_ci_low, mi_ci_high)`` of a version-3 row: a baseline's stored
+    standard error (its ``extras["error_bar"]["method"]``) gets the normal 95 % interval."""
+    stderr, value = _finite_or_none(row.get("mi_stderr")), _finite_or_none(row.get("mi_estimate"))
+    method = json.loads(row.get("extras_json") or "{}").get("error_bar", {}).get("method")
+    if stderr is None or value is None or method is None:
+        return None, None, None
+    z = 1.959963984540054  # the normal quantile of mibench.errorbars.LEVEL
+    return method, value - z * stderr, value + z * stderr
+
+
 #: Migrations: from version v to v + 1, the columns added and a function giving their values
 #: for one old row (a dict of its columns).
 MIGRATIONS: dict[int, tuple[tuple[str, ...], Any]] = {
@@ -172,6 +193,7 @@ MIGRATIONS: dict[int, tuple[tuple[str, ...], Any]] = {
         ("paired_base", "variant_family", "variant_strength", "variant_stress"),
         lambda row: (None, None, None, None),
     ),
+    3: (("error_bar", "mi_ci_low", "mi_ci_high"), lambda row: _v3_interval(row)),
 }
 
 
@@ -302,6 +324,9 @@ def result_row(
         "mi_true_stderr": task.mi_stderr,
         "mi_estimate": _finite_or_none(result.value),
         "mi_stderr": _finite_or_none(result.stderr),
+        "error_bar": result.error_bar,
+        "mi_ci_low": _finite_or_none(result.ci_low),
+        "mi_ci_high": _finite_or_none(result.ci_high),
         "status": str(result.status),
         "message": "; ".join(messages),
         "wall_seconds": result.wall_seconds,

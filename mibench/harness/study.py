@@ -59,6 +59,7 @@ def run(
     run_dir: str | Path | None = None,
     standardize: bool = True,
     device: str | None = None,
+    error_bar: str | None = None,
     workers: int = 0,
     scheduler: str | None = None,
     timeout: float | None = None,
@@ -88,6 +89,9 @@ def run(
             None keeps the rows in memory only.
         standardize: standardise x and y per column after sampling.
         device: torch device for the estimators that have one, unless their spec sets it.
+        error_bar: an error bar for every cell (:mod:`mibench.errorbars`): ``"auto"`` or a
+            method every estimator supports; it fills ``mi_stderr``, ``mi_ci_low`` and
+            ``mi_ci_high``.
         workers: a local process pool of this many workers (0: in this process).
         scheduler: a Dask scheduler (``"local:N"`` or ``"tcp://HOST:PORT"``).
         timeout: per-cell limit in seconds (cells over it get status ``timeout``).
@@ -103,8 +107,8 @@ def run(
 
     Raises:
         ValueError: for a bad argument (naming it): no or both of ``tasks`` and ``suite``, an
-            unknown task or estimator, a bad hyperparameter, n or seeds, device, executor or
-            timeout.
+            unknown task or estimator, a bad hyperparameter, n or seeds, device, error bar,
+            executor or timeout.
     """
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         if seeds < 1:
@@ -125,6 +129,7 @@ def run(
         seeds=seed_list,
         standardize=standardize,
         device=device,
+        error_bar=error_bar,
     )
     path: str | Path = ":memory:"
     if run_dir is not None:

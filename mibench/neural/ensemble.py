@@ -75,6 +75,8 @@ def fit_ensemble(
     x: object,
     y: object,
     on_step: Callable[[StepInfo], None] | None = None,
+    *,
+    held_out_error: bool = False,
 ) -> list[Estimate]:
     """Estimate I(X; Y) with every member, training all members as one batched model.
 
@@ -87,6 +89,8 @@ def fit_ensemble(
         y: samples of Y, likewise.
         on_step: called with a :class:`~mibench.neural.trainer.StepInfo` before the first
             step and after each step (parameters and batch rows of every member).
+        held_out_error: also compute each member's held-out standard error (see
+            :func:`~mibench.neural.trainer.fit`).
 
     Returns:
         One :class:`~mibench.estimate.Estimate` per member, in order; ``fit_seconds`` and
@@ -110,7 +114,13 @@ def fit_ensemble(
         raise ValueError(
             f"x and y must have the same shapes for every member, got {sorted(shapes)}"
         )
-    results = fit(members, [a for a, _ in checked], [b for _, b in checked], on_step)
+    results = fit(
+        members,
+        [a for a, _ in checked],
+        [b for _, b in checked],
+        on_step,
+        held_out_error=held_out_error,
+    )
     wall = (time.perf_counter() - start) / len(members)
     for r in results:
         r.wall_seconds = wall

@@ -67,6 +67,7 @@ class NeuralEstimator(Estimator):
 
     deterministic: ClassVar[bool] = False
     min_samples: ClassVar[int] = 2 * MIN_PART
+    error_bars: ClassVar[tuple[str, ...]] = ("held-out", "seeds", "subsampling")
     #: Objective hyperparameters that may differ between members of a batched ensemble.
     objective_params: ClassVar[tuple[str, ...]] = ()
     #: Extra values recorded at the selected evaluation: name -> f(t_joint, t_marginal).
@@ -156,20 +157,36 @@ class NeuralEstimator(Estimator):
         """
         shared_settings([self])
 
-    def estimate(self, x: object, y: object) -> Estimate:
+    def estimate(self, x: object, y: object, *, error_bar: str | None = None) -> Estimate:
         """Estimate I(X; Y) in nats (see :class:`~mibench.estimator.Estimator`).
 
         Besides array-likes, ``x`` and ``y`` may be torch tensors of any floating dtype and
-        device (float16 and bfloat16 included); they are read as float64.
+        device (float16 and bfloat16 included); they are read as float64. ``error_bar`` is
+        ``"held-out"`` (the default of ``"auto"``; no extra training), ``"subsampling"``
+        (9 more batched fits) or None; see :mod:`mibench.errorbars`.
 
         Raises:
-            ValueError: for bad samples (naming ``x`` or ``y``) or an invalid
-                hyperparameter (naming it).
+            ValueError: for bad samples (naming ``x`` or ``y``), an invalid hyperparameter
+                (naming it) or an ``error_bar`` it cannot give (naming ``error_bar``).
         """
-        return super().estimate(_as_array(x), _as_array(y))
+        return super().estimate(_as_array(x), _as_array(y), error_bar=error_bar)
+
+    def required_samples(self, dim_x: int, dim_y: int) -> int:
+        """The fewest samples whose ``test_fraction`` split leaves both parts at least
+        ``MIN_PART`` samples (``min_samples`` when ``test_fraction`` is invalid)."""
+        tf = self.test_fraction
+        if isinstance(tf, bool) or not isinstance(tf, (int, float)) or not 0 < tf < 1:
+            return self.min_samples
+        n = self.min_samples
+        while min(round(n * tf), n - round(n * tf)) < MIN_PART:
+            n += 1
+        return n
 
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         return fit([self], [x], [y])[0]
+
+    def _estimate_point(self, x: np.ndarray, y: np.ndarray, error_bar: str | None) -> Estimate:
+        return fit([self], [x], [y], held_out_error=error_bar == "held-out")[0]
 
     def estimate_streaming(self, task: StreamingTask, n_steps: int | None = None) -> Estimate:
         """Train on a streaming task, one fresh batch per step (see :func:`fit_streaming`).
@@ -192,7 +209,12 @@ class NeuralEstimator(Estimator):
 
     @classmethod
     def estimate_group(
-        cls, members: Sequence[NeuralEstimator], xs: Sequence[object], ys: Sequence[object]
+        cls,
+        members: Sequence[NeuralEstimator],
+        xs: Sequence[object],
+        ys: Sequence[object],
+        *,
+        error_bar: str | None = None,
     ) -> list[Estimate]:
         """Fit ``members`` on their own samples as one batched model (the engine's batched
         seeds; see :func:`~mibench.neural.ensemble.fit_ensemble`).
@@ -202,6 +224,9 @@ class NeuralEstimator(Estimator):
                 configuration).
             xs: one ``(n, dim_x)`` array per member, all of one shape.
             ys: one ``(n, dim_y)`` array per member.
+            error_bar: the error-bar method the group's estimates will get
+                (:func:`mibench.errorbars.add_group_error_bars`); ``"held-out"`` makes the
+                fit keep what that needs.
 
         Returns:
             One estimate (nats) per member: the value its separate run gives.
@@ -211,7 +236,7 @@ class NeuralEstimator(Estimator):
         """
         from mibench.neural.ensemble import fit_ensemble
 
-        return fit_ensemble(members, list(xs), list(ys))
+        return fit_ensemble(members, list(xs), list(ys), held_out_error=error_bar == "held-out")
 
     @classmethod
     def estimate_streaming_group(

@@ -24,7 +24,10 @@ bound), and the estimator's MI readout is applied to the scores of all blocks po
 Training stops after ``patience`` evaluations without a new best, or at ``max_steps``.
 
 **The estimate** is the best held-out readout over the evaluations (the early-stopping
-checkpoint); ``Estimate.trace`` lists ``(step, train value, test value)`` per evaluation, the
+checkpoint); with ``held_out_error``, ``extras["held_out_stderr"]`` is its standard error
+with the critic held fixed (the held-out bootstrap of :mod:`mibench.errorbars`, from the
+selected evaluation's scores);
+``Estimate.trace`` lists ``(step, train value, test value)`` per evaluation, the
 train value being the mean readout of the training batches since the previous evaluation.
 When the training part is smaller than ``batch_size``, batches are the whole training part
 (full-batch training, said in ``Estimate.message``) and ``negatives`` is capped at the batch
@@ -60,6 +63,7 @@ import torch
 from torch import Tensor
 
 from mibench.devices import resolve_device
+from mibench.errorbars import BOOTSTRAP_RESAMPLES, RNG_STREAM
 from mibench.estimate import Estimate, Status
 from mibench.neural.critics import (
     check_negatives,
@@ -337,8 +341,11 @@ class _BatchedModel:
         return out
 
     @torch.no_grad()
-    def evaluate(self, x_blocks: Tensor, y_blocks: Tensor, pairs: Tensor) -> dict[str, np.ndarray]:
-        """Readout and extra values on blocks ``(E, n_blocks, b, d)``; ``{name: (E,)}``."""
+    def evaluate(
+        self, x_blocks: Tensor, y_blocks: Tensor, pairs: Tensor
+    ) -> tuple[dict[str, np.ndarray], Tensor, Tensor]:
+        """Readout and extra values on blocks ``(E, n_blocks, b, d)`` (``{name: (E,)}``), and
+        the pooled joint ``(E, m)`` and marginal ``(E, m, k)`` scores they came from."""
         scored = [
             self.scores(x_blocks[:, j], y_blocks[:, j], pairs) for j in range(x_blocks.shape[1])
         ]
@@ -351,8 +358,31 @@ class _BatchedModel:
         values["constant"] = (flat.amax(1) == flat.amin(1)).to(torch.float64)
         for name, fn in self.cls.extra_values.items():
             values[name] = fn(t_joint, t_marginal)
-        return {name: v.cpu().numpy() for name, v in values.items()}
+        return {name: v.cpu().numpy() for name, v in values.items()}, t_joint, t_marginal
 
+    @torch.no_grad()
+    def held_out_stderr(self, member: int, t_joint: Tensor, t_marginal: Tensor, seed: int) -> float:
+        """Standard error (nats) of one member's held-out readout with its critic fixed: the sd
+        (ddof = 1) of the readout over :data:`~mibench.errorbars.BOOTSTRAP_RESAMPLES` resamples
+        with replacement of its held-out rows (joint ``(m,)`` and marginal ``(m, k)`` scores,
+        each row with its own marginal pairs); NaN when fewer than two are finite. The
+        resamples come from the stream :data:`~mibench.errorbars.RNG_STREAM` of ``seed``."""
+        rng = np.random.default_rng((seed, RNG_STREAM))
+        m, width = t_marginal.shape[0], t_marginal.shape[1] + 1
+        chunk = max(1, min(BOOTSTRAP_RESAMPLES, _RESAMPLE_BUDGET // (m * width)))
+        values = []
+        for done in range(0, BOOTSTRAP_RESAMPLES, chunk):
+            b = min(chunk, BOOTSTRAP_RESAMPLES - done)
+            rows = torch.from_numpy(rng.integers(0, m, size=(b, m))).to(t_joint.device)
+            hp = {name: v[member].expand(b) for name, v in self.hp.items()}
+            values.append(self.cls.readout(t_joint[rows], t_marginal[rows], hp))
+        readouts = torch.cat(values).double().cpu().numpy()
+        readouts = readouts[np.isfinite(readouts)]
+        return float(np.std(readouts, ddof=1)) if len(readouts) >= 2 else math.nan
+
+
+#: Scores per chunk of held-out resamples (bounds the memory of the held-out error bar).
+_RESAMPLE_BUDGET = 2_000_000
 
 #: A best held-out estimate (streaming: a final value) below this (nats) marks a fit as
 #: diverged: MI is non-negative, and a bound falls this far below 0 only when the critic failed.
@@ -464,6 +494,8 @@ def fit(
     xs: Sequence[np.ndarray],
     ys: Sequence[np.ndarray],
     on_step: Callable[[StepInfo], None] | None = None,
+    *,
+    held_out_error: bool = False,
 ) -> list[Estimate]:
     """Train E members on fixed samples as one batched model (see the module docstring).
 
@@ -476,6 +508,8 @@ def fit(
         ys: per-member validated float64 samples of Y, each ``(n, dim_y)``.
         on_step: called with a :class:`StepInfo` before the first step and after every step
             (for diagnostics and tests).
+        held_out_error: also compute each ok member's held-out standard error
+            (``extras["held_out_stderr"]``, nats; 200 readouts of its selected evaluation).
 
     Returns:
         One :class:`~mibench.estimate.Estimate` per member, in order.
@@ -487,7 +521,7 @@ def fit(
     start = time.perf_counter()
     shared = shared_settings(members)
     with torch_threads(shared.threads):
-        return _fit_fixed(members, shared, xs, ys, on_step, start)
+        return _fit_fixed(members, shared, xs, ys, on_step, start, held_out_error)
 
 
 def _fit_fixed(
@@ -497,6 +531,7 @@ def _fit_fixed(
     ys: Sequence[np.ndarray],
     on_step: Callable[[StepInfo], None] | None,
     start: float,
+    held_out_error: bool,
 ) -> list[Estimate]:
     n, dim_x = xs[0].shape
     n_test = int(round(n * shared.test_fraction))
@@ -535,6 +570,8 @@ def _fit_fixed(
     train_rows = train_rows.to(shared.device)
 
     per_epoch = n_train // batch
+    # Per member, the held-out scores of its selected evaluation (for its held-out error bar).
+    best_scores: dict[int, tuple[Tensor, Tensor]] = {}
     if on_step is not None:
         on_step(StepInfo(0, model.theta.detach(), None))
     for step in range(1, total_steps + 1):
@@ -549,7 +586,7 @@ def _fit_fixed(
         due = [r.active and (step % shared.eval_every == 0 or step == r.max_steps) for r in runs]
         if not any(due):
             continue
-        values = model.evaluate(x_test, y_test, eval_pairs)
+        values, t_joint, t_marginal = model.evaluate(x_test, y_test, eval_pairs)
         since = min(r.last_eval for r, d in zip(runs, due, strict=True) if d)
         bad_steps = model.first_nonfinite(since)
         train_values = model.history[1, :, since:step].cpu().numpy()
@@ -566,6 +603,8 @@ def _fit_fixed(
                 continue
             train_value = float(train_values[e, run.last_eval - since :].mean())
             run.record(step, train_value, {name: float(v[e]) for name, v in values.items()})
+            if held_out_error and run.best_step == step:
+                best_scores[e] = (t_joint[e].clone(), t_marginal[e].clone())
         if not any(r.active for r in runs):
             break
 
@@ -579,7 +618,7 @@ def _fit_fixed(
         "ensemble_size": len(members),
     }
     results = []
-    for run, seed in zip(runs, shared.seeds, strict=True):
+    for e, (run, seed) in enumerate(zip(runs, shared.seeds, strict=True)):
         extras = {**common, "seed": seed, "stop_reason": run.stop_reason}
         kwargs = dict(device=str(shared.device), trace=run.trace, extras=extras)
         if run.stop_reason == "diverged":
@@ -603,6 +642,8 @@ def _fit_fixed(
             results.append(_below_floor(run.best, what, run.stop_step, seconds, **kwargs))
             continue
         extras.update(run.best_extras, best_step=run.best_step)
+        if held_out_error:
+            extras["held_out_stderr"] = model.held_out_stderr(e, *best_scores[e], seed)
         results.append(
             Estimate(
                 value=run.best,

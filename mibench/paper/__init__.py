@@ -8,7 +8,8 @@ from its tables), and one module per figure: :mod:`~mibench.paper.bottleneck`,
 :mod:`~mibench.paper.staircase`, :mod:`~mibench.paper.staircase_lee_rhee`,
 :mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.mode_collapse`,
 :mod:`~mibench.paper.standard_heatmap`,
-:mod:`~mibench.paper.bias_variance`, :mod:`~mibench.paper.invariance` and
+:mod:`~mibench.paper.bias_variance`, :mod:`~mibench.paper.coverage`,
+:mod:`~mibench.paper.invariance` and
 :mod:`~mibench.paper.reconstruction`. Importing this
 package registers every figure.
 """
@@ -16,6 +17,7 @@ package registers every figure.
 from mibench.paper import (  # noqa: F401 - importing the figure modules registers them
     bias_variance,
     bottleneck,
+    coverage,
     invariance,
     mine_gaussian,
     mode_collapse,

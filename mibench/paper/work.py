@@ -70,6 +70,7 @@ def fixed_work(
     scale: Scale,
     min_seeds: int = 1,
     standardize: bool = True,
+    error_bar: str | None = None,
 ) -> FigureWork:
     """A fixed-sample grid at ``scale``: each n and the seed count shrunk, and the training
     estimators' ``max_steps`` (default 2,000) shrunk, at least 10; at full scale every
@@ -83,6 +84,7 @@ def fixed_work(
         scale: the scale.
         min_seeds: the fewest seeds at any scale (e.g. 3 where an sd over seeds is drawn).
         standardize: standardise x and y per column after sampling (the grid's setting).
+        error_bar: the grid's error bar (:mod:`mibench.errorbars`), or None.
     """
     specs = [
         f"{name}[max_steps={scale.steps(DEFAULTS.max_steps, floor=10)}]"
@@ -96,5 +98,6 @@ def fixed_work(
         ns=sorted({scale.n(n) for n in ns}),
         seeds=list(range(scale.seeds(seeds, floor=min_seeds))),
         standardize=standardize,
+        error_bar=error_bar,
     )
     return FigureWork(tuple(grid.cells()), tuple(grid.tasks))

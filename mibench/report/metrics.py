@@ -116,6 +116,8 @@ def _with_settings(label: str, settings: list[str]) -> str:
 #: The name a label gives the grid's per-column standardisation of the data (the cells'
 #: ``standardize``), distinct from an estimator's own ``standardize`` hyperparameter.
 GRID_STANDARDIZE = "standardized_data"
+#: The name a label gives the grid's error-bar method (the rows' ``error_bar``).
+GRID_ERROR_BAR = "error_bar"
 
 
 def configuration_labels(results: pd.DataFrame) -> pd.Series:
@@ -126,8 +128,9 @@ def configuration_labels(results: pd.DataFrame) -> pd.Series:
     default). Where a label covers several distinct (``params_json``, ``standardize``), each
     gets the settings that tell them apart appended, e.g. ``mine[device=cpu]`` and
     ``mine[device=auto]``, or ``ksg[standardized_data=false]`` for a grid run with
-    ``--no-standardize`` (an estimator's own ``standardize`` keeps its name); other labels are
-    kept. Without those
+    ``--no-standardize`` (an estimator's own ``standardize`` keeps its name), or
+    ``nwj[error_bar=seeds]`` beside ``nwj[error_bar=held-out]`` for one configuration run with
+    two error-bar methods; other labels are kept. Without those
     columns the labels are returned as they are.
 
     Returns:
@@ -135,21 +138,30 @@ def configuration_labels(results: pd.DataFrame) -> pd.Series:
     """
     if not {"params_json", "standardize"} <= set(results.columns) or results.empty:
         return results["label"]
+    columns = ["params_json", "standardize"]
+    if "error_bar" in results.columns:
+        columns.append("error_bar")
+    keyed = results[columns].astype(object).where(results[columns].notna(), None)
     out = results["label"].copy()
-    for label, group in results.groupby("label", sort=False):
-        configs = group[["params_json", "standardize"]].drop_duplicates()
-        if len(configs) < 2:
+    for label, group in keyed.groupby(results["label"], sort=False):
+        rows_of: dict[tuple, list] = {}
+        for index, config in zip(group.index, map(tuple, group.to_numpy()), strict=True):
+            rows_of.setdefault(config, []).append(index)
+        if len(rows_of) < 2:
             continue
         parsed = {
-            (p, s): {**json.loads(p or "{}"), GRID_STANDARDIZE: bool(s)}
-            for p, s in configs.itertuples(index=False)
+            config: {
+                **json.loads(config[0] or "{}"),
+                GRID_STANDARDIZE: bool(config[1]),
+                **({GRID_ERROR_BAR: config[2]} if len(config) > 2 else {}),
+            }
+            for config in rows_of
         }
         keys = sorted({k for d in parsed.values() for k in d})
         differ = [k for k in keys if len({json.dumps(d.get(k)) for d in parsed.values()}) > 1]
-        for (p, s), params in parsed.items():
+        for config, params in parsed.items():
             settings = [f"{k}={json.dumps(params.get(k)).strip(chr(34))}" for k in differ]
-            rows = group.index[(group["params_json"] == p) & (group["standardize"] == s)]
-            out.loc[rows] = _with_settings(str(label), settings)
+            out.loc[rows_of[config]] = _with_settings(str(label), settings)
     return out
 
 

@@ -1,5 +1,6 @@
 """Tables of a run: the exported results (CSV, Parquet) and the report tables (CSV, Markdown,
-LaTeX) — the metric summary and the samples-to-factor table."""
+LaTeX) — the metric summary, the samples-to-factor table and, for runs with error bars, the
+coverage table."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tabulate import tabulate
 
 from mibench.harness.archive import write_tables
 from mibench.harness.store import ResultStore
+from mibench.report.coverage import coverage_table, has_intervals
 from mibench.report.invariance import has_pairs, invariance_scores, invariance_table
 from mibench.report.metrics import samples_to_factor, summarize
 
@@ -29,6 +31,24 @@ SUMMARY_DISPLAY = {
     "failure_rate": ("fail rate", ".2f"),
     "log_ratio": ("log ratio", ".3f"),
     "samples_per_second": ("samples/s", ".4g"),
+}
+
+#: Coverage columns shown in the Markdown and LaTeX tables, with their headers and formats.
+COVERAGE_DISPLAY = {
+    "task_id": ("task", ""),
+    "label": ("estimator", ""),
+    "n": ("n", "d"),
+    "error_bar": ("error bar", ""),
+    "mi_true": ("true MI", ".4f"),
+    "n_ok": ("ok", "d"),
+    "n_intervals": ("intervals", "d"),
+    "coverage": ("coverage", ".2f"),
+    "coverage_low": ("cov. low", ".2f"),
+    "coverage_high": ("cov. high", ".2f"),
+    "mean_width": ("mean width", ".4f"),
+    "mean_stderr": ("mean stderr", ".4f"),
+    "sd": ("sd", ".4f"),
+    "stderr_ratio": ("stderr/sd", ".2f"),
 }
 
 
@@ -99,15 +119,21 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
 
     Files: ``summary.{csv,md,tex}`` (one row per (task, label, n): the metrics of
     :func:`~mibench.report.metrics.summarize`; the CSV has every column at full precision),
-    ``samples_to_factor_<factor>.{csv,md,tex}`` (:func:`samples_to_factor_table`) and, when
-    the run holds a paired invariance study, ``invariance.csv`` and ``invariance_scores.csv``
+    ``samples_to_factor_<factor>.{csv,md,tex}`` (:func:`samples_to_factor_table`), when any ok
+    row holds a 95 % interval for the MI (an estimator run with an error bar),
+    ``coverage.{csv,md,tex}`` (one row per (task, label, n, error-bar method): the share of
+    seeds whose interval contains the true MI, with its Wilson interval, the mean interval
+    width and the stored standard error against the seed-to-seed sd;
+    :func:`~mibench.report.coverage.coverage_table`) and, when the run holds a paired
+    invariance study, ``invariance.csv`` and ``invariance_scores.csv``
     (:mod:`mibench.report.invariance`).
 
     Returns:
         The paths written.
 
     Raises:
-        ValueError: when a required column is missing or ``factor`` is not > 1.
+        ValueError: when a required column is missing, ``factor`` is not > 1 or a stored
+            interval has its low bound above its high bound.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -124,6 +150,14 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
     written += _write_text_tables(
         wide, out / stem, ["task", "true MI", *labels], ["", ".4f", *("d" for _ in labels)]
     )
+    if has_intervals(results):
+        coverage = coverage_table(results)
+        coverage.to_csv(out / "coverage.csv", index=False)
+        written.append(out / "coverage.csv")
+        headers, formats = (list(v) for v in zip(*COVERAGE_DISPLAY.values(), strict=True))
+        written += _write_text_tables(
+            coverage[list(COVERAGE_DISPLAY)], out / "coverage", headers, formats
+        )
     if has_pairs(results):
         table = invariance_table(results)
         table.to_csv(out / "invariance.csv", index=False)
