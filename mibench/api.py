@@ -20,6 +20,96 @@ from mibench.validation import as_2d, check_xy
 
 NATS_PER_BIT = math.log(2.0)
 
+#: The keys of ``Estimate.extras`` that hold MI (or entropy) figures in nats, per built-in
+#: estimator class (``module.Class``; subclasses included). With ``bits``, :func:`estimate_mi`
+#: converts them with the estimate. Values are numbers, ``{k: number}`` mappings or arrays.
+#: The neural estimators' :attr:`~mibench.neural.estimators.NeuralEstimator.extra_values`
+#: (``jsd``) are added for their class. Every other extra of a built-in estimator is a
+#: setting, a count or a text, never an MI figure.
+BUILTIN_MI_EXTRAS: dict[str, tuple[str, ...]] = {
+    "mibench.baselines.ksg.KSG": ("per_k", "unclipped_value", "local"),
+    "mibench.baselines.kl.KLMI": ("h_x", "h_y", "h_xy"),
+    "mibench.baselines.lnc.LNC": ("ksg2_value", "correction"),
+    "mibench.baselines.gaussian.GaussianMI": ("null_mean",),
+    "mibench.baselines.binning.Histogram": (),
+    "mibench.neural.estimators.NeuralEstimator": ("held_out_stderr", "true_mi"),
+}
+_NEURAL_BASE = "mibench.neural.estimators.NeuralEstimator"
+
+
+def _known_classes(estimator: Estimator) -> list[str]:
+    """The ``module.Class`` names of :data:`BUILTIN_MI_EXTRAS` that ``estimator`` is one of."""
+    names = (f"{k.__module__}.{k.__qualname__}" for k in type(estimator).__mro__)
+    return [name for name in names if name in BUILTIN_MI_EXTRAS]
+
+
+def mi_extras_keys(estimator: Estimator) -> tuple[str, ...] | None:
+    """The keys of the extras of ``estimator``'s estimates that hold MI figures (nats).
+
+    Those of :data:`BUILTIN_MI_EXTRAS` for the built-in classes ``estimator`` is an instance
+    of, with the names of its class's ``extra_values`` for a neural estimator, and those its
+    class lists in an ``mi_extras`` attribute (a tuple of keys: how a plug-in estimator
+    declares its own).
+
+    Returns:
+        The keys, or None for an estimator of none of those classes and without
+        ``mi_extras`` (a plug-in whose extras mibench cannot read).
+    """
+    cls = type(estimator)
+    known = _known_classes(estimator)
+    declared = getattr(cls, "mi_extras", None)
+    if not known and declared is None:
+        return None
+    keys = [key for name in known for key in BUILTIN_MI_EXTRAS[name]]
+    if _NEURAL_BASE in known:
+        keys += list(getattr(cls, "extra_values", {}))
+    keys += list(declared or ())
+    return tuple(dict.fromkeys(keys))
+
+
+def _scaled(value: Any, scale: float) -> Any:
+    """``value`` (a number, an array, or a mapping or list of them) divided by ``scale``;
+    anything else (text, None, a bool) unchanged."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value) / scale
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.number):
+        return value / scale
+    if isinstance(value, Mapping):
+        return {k: _scaled(v, scale) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scaled(v, scale) for v in value)
+    return value
+
+
+def extras_in_unit(
+    estimator: Estimator, extras: Mapping[str, Any], bits: bool
+) -> tuple[dict[str, Any], list[str]]:
+    """A copy of an estimate's ``extras`` with its MI figures in the asked-for unit.
+
+    Args:
+        estimator: the estimator that made the estimate (its class says which extras are MI
+            figures: :func:`mi_extras_keys`).
+        extras: the estimate's extras, MI figures in nats.
+        bits: convert them to bits (divide by ln 2); False leaves them in nats.
+
+    Returns:
+        ``(extras, keys)``: the copy and the sorted keys of the MI figures it holds. With
+        ``bits``, the ``"units"`` entry of a known estimator's extras (the baselines' record
+        of their unit) says ``"bits"``; the extras of an estimator :func:`mi_extras_keys`
+        cannot read are returned as they are (``keys`` empty).
+    """
+    out = dict(extras)
+    known = mi_extras_keys(estimator)
+    keys = sorted(k for k in known or () if k in out)
+    if bits and known is not None:
+        for key in keys:
+            out[key] = _scaled(out[key], NATS_PER_BIT)
+        if out.get("units") == "nats":
+            out["units"] = "bits"
+    return out, keys
+
 
 def _column_names(columns: Any, argument: str) -> list[Any]:
     if isinstance(columns, str):
@@ -129,7 +219,8 @@ class DataEstimate:
         estimator: the estimator's registry name.
         params: its hyperparameters.
         n: number of samples; ``dim_x``, ``dim_y``: their dimensions.
-        unit: ``"nats"`` or ``"bits"``; ``mi`` and ``stderr`` are in this unit.
+        unit: ``"nats"`` or ``"bits"``: the unit of ``mi``, ``stderr``, ``ci_low``,
+            ``ci_high`` and of the extras named in ``mi_extras``.
         mi: the estimate (NaN when it failed).
         stderr: its standard error when an error bar was asked for and could be computed,
             else None.
@@ -138,6 +229,17 @@ class DataEstimate:
         p_value: permutation-test p-value for independence, or None when not run.
         permutations: number of permutations behind ``p_value`` (0 when not run).
         status, message: as in :class:`~mibench.estimate.Estimate`.
+        extras: the estimate's extras (:class:`~mibench.estimate.Estimate`), with the MI
+            figures among them in ``unit``.
+        mi_extras: the keys of ``extras`` that hold MI (or entropy) figures, in
+            ``extras_unit`` (:func:`mi_extras_keys`): every such figure of a built-in
+            estimator (KSG's ``per_k``, ``unclipped_value`` and ``local``, the KL entropies
+            ``h_x``, ``h_y``, ``h_xy``, LNC's ``ksg2_value`` and ``correction``, the Gaussian
+            ``null_mean``, the neural ``jsd``); no other extra of a built-in estimator is an
+            MI figure.
+        extras_unit: the unit of the MI figures in ``extras``: ``unit``, except for a plug-in
+            estimator that does not list its MI figures in an ``mi_extras`` class attribute,
+            whose extras are kept as it returned them: ``"nats"`` (mibench's convention).
     """
 
     estimator: str
@@ -156,6 +258,8 @@ class DataEstimate:
     status: str
     message: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    mi_extras: list[str] = field(default_factory=list)
+    extras_unit: str = "nats"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes None)."""
@@ -184,7 +288,8 @@ def estimate_mi(
         estimator: a registry spec such as ``"ksg"`` or ``"ksg[k=5]"``, or an estimator.
         data: a DataFrame (or a mapping of column name to values) holding the columns named
             by ``x`` and ``y``.
-        bits: report in bits instead of nats.
+        bits: report in bits instead of nats: the estimate, its error bar and every MI figure
+            of its extras (``DataEstimate.mi_extras``).
         permutations: shuffles for the independence test; default 100 for deterministic
             estimators and 0 (no test) for trained ones, whose every shuffle is a new fit.
         seed: seed of the shuffles (and of the estimator when its ``seed`` is unset).
@@ -241,13 +346,15 @@ def estimate_mi(
     if permutations and result.ok:
         p_value = permutation_test(est, xa, ya, permutations, seed, result.value).p_value
     scale = NATS_PER_BIT if bits else 1.0
+    unit = "bits" if bits else "nats"
+    extras, mi_extras = extras_in_unit(est, result.extras, bool(bits))
     return DataEstimate(
         estimator=est.name or type(est).__name__,
         params=est.get_params(),
         n=xa.shape[0],
         dim_x=xa.shape[1],
         dim_y=ya.shape[1],
-        unit="bits" if bits else "nats",
+        unit=unit,
         mi=result.value / scale,
         stderr=None if result.stderr is None else result.stderr / scale,
         ci_low=None if result.ci_low is None else result.ci_low / scale,
@@ -257,5 +364,7 @@ def estimate_mi(
         permutations=permutations if p_value is not None else 0,
         status=str(result.status),
         message=result.message,
-        extras=dict(result.extras),
+        extras=extras,
+        mi_extras=mi_extras,
+        extras_unit=unit if mi_extras_keys(est) is not None else "nats",
     )

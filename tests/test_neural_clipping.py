@@ -99,4 +99,8 @@ def test_the_example_runs_and_clips():
     assert figures["clipped_mi_grad_norm"] == pytest.approx(
         min(figures["main_grad_norm"], figures["mi_grad_norm"]), rel=1e-5
     )
-    assert figures["mi"] > 0.5
+    # The DV value of the last batch (128 pairs) after 150 critic steps. Measured over seeds
+    # 0–9: 1.99–2.80 nats (mean 2.39, sd 0.24; seed 0, run here, 2.80). It is a lower bound far
+    # below the truth, I(x; z) = 4.8–4.9 nats (Monte Carlo over the trained encoder, seeds
+    # 0–2), so the check is against the measured range: mean ± 4 sd.
+    assert 1.45 < figures["mi"] < 3.35

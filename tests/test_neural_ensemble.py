@@ -22,6 +22,7 @@ from mibench.tasks.gaussian import bivariate_normal
 from mibench.tasks.streaming import Staircase
 
 RECORDED_STEPS = (0, 1, 2, 50)
+MI_09 = -0.5 * np.log(1 - 0.9**2)  # 0.8304
 
 
 class Recorder:
@@ -77,14 +78,19 @@ def test_parameters_agree_after_the_first_steps(eight_seeds):
             assert diff <= 1e-5, f"member {e}, step {step}: {diff}"
 
 
-def test_final_estimates_agree_within_the_seed_to_seed_sd(eight_seeds):
+def test_final_estimates_agree_with_the_separate_runs(eight_seeds):
     _, ensemble, separate = eight_seeds
     values = np.array([r.value for r, _ in separate])
-    sd = values.std(ddof=1)
-    assert sd > 0
+    # Seeds give different, plausible values. Measured sd of the 8 over this data: 0.030
+    # (values − I from −0.064 to +0.027); 0.020–0.035 on data seeds 6–9.
+    assert len(set(values)) == 8
+    assert 0.01 < values.std(ddof=1) < 0.08
+    assert np.abs(values - MI_09).max() < 0.15  # about 5 sd
     for member, (alone, _) in zip(ensemble, separate, strict=True):
         assert member.ok and alone.ok
-        assert abs(member.value - alone.value) <= sd
+        # Measured: equal to the bit on CPU (largest difference 0.0); 1e-4 leaves room for
+        # rounding (the parameters agree within 1e-5, above), far below the 0.03 seed sd.
+        assert abs(member.value - alone.value) <= 1e-4
         assert member.steps == alone.steps
         assert member.extras["ensemble_size"] == 8 and alone.extras["ensemble_size"] == 1
 

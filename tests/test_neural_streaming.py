@@ -79,8 +79,12 @@ def test_mine_streaming_trace_follows_the_staircase():
     values = np.array([v for _, v, _ in result.trace])
     assert np.isfinite(values).all()
     assert result.value == pytest.approx(values[-100:].mean())
-    assert abs(values[400:500].mean() - 0.5) < 0.2  # end of the first stage
-    assert abs(result.value - 2.0) < 0.35  # end of the second stage
+    # Measured over seeds 0–9, end of the first stage (true 0.5): mean − 0.5 from −0.055 to
+    # −0.010 (mean −0.034, sd 0.016; seed 0 −0.045); tolerance 0.1 (|mean| + 4 sd). End of the
+    # second stage (true 2.0): value − 2 from −0.055 to +0.054 (sd 0.037; seed 0 +0.054);
+    # tolerance 0.15 (4 sd).
+    assert abs(values[400:500].mean() - 0.5) < 0.1  # end of the first stage
+    assert abs(result.value - 2.0) < 0.15  # end of the second stage
     assert result.extras["true_mi"] == 2.0 and result.n_samples == 64_000
 
 
@@ -89,7 +93,9 @@ def test_infonce_streaming_never_exceeds_log_batch_size():
     result = InfoNCE(batch_size=16, seed=0).estimate_streaming(task, n_steps=600)
     values = np.array([v for _, v, _ in result.trace])
     assert len(values) == 600 and (values <= math.log(16)).all()
-    assert math.log(16) - 0.3 < values[-100:].mean() < math.log(16)
+    # Measured ln 16 − mean of the last 100 over seeds 0–9: 0.170–0.246 (mean 0.191, sd 0.024;
+    # seed 0 0.193); the gap must lie in 0.19 ± 0.1 (4 sd).
+    assert 0.09 < math.log(16) - values[-100:].mean() < 0.29
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,12 @@ def _read_table(path: Path) -> pd.DataFrame:
     show_default=True,
     help="Estimator spec: 'name' or 'name[param=value,...]'.",
 )
-@click.option("--bits", is_flag=True, help="Report in bits instead of nats.")
+@click.option(
+    "--bits",
+    is_flag=True,
+    help="Report in bits instead of nats: the estimate, its error bar and the MI figures of "
+    "the JSON's extras (its 'unit', 'extras_unit' and 'mi_extras' say so).",
+)
 @click.option(
     "--permutations",
     type=click.IntRange(min=0),

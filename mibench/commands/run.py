@@ -104,7 +104,19 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
     default=None,
     help="Per-cell limit in seconds (each cell then runs in its own process).",
 )
-@click.option("--retry-failed", is_flag=True, help="Rerun stored cells whose status is not ok.")
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Rerun stored cells whose status is not ok (with their seeds; the new row keeps the "
+    "earlier attempts in its extras).",
+)
+@click.option(
+    "--reseed",
+    is_flag=True,
+    help="With --retry-failed: rerun a failed cell of a trained (non-deterministic) estimator "
+    "with a new estimator seed instead of repeating the same fit; the row is marked "
+    "('reseeded retry') and its first attempt still counts in first_attempt_failure_rate.",
+)
 @click.option(
     "--standardize/--no-standardize",
     default=True,
@@ -143,6 +155,11 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
     }
     if given == {"suite", "task_ids"}:
         raise click.UsageError("give --suite or --tasks, not both")
+    if o.get("reseed") and not o["retry_failed"]:
+        raise click.UsageError(
+            "--reseed needs --retry-failed: only stored cells that are not ok are rerun with a "
+            "new seed"
+        )
     load_tasks_file(o["tasks_file"])
     try:
         if o["task_ids"]:
@@ -221,6 +238,7 @@ def _run_in_folder(ctx: click.Context, o: dict, grid: Grid, run_path: Path) -> N
                     executor=executor,
                     timeout=o["timeout"],
                     retry_failed=o["retry_failed"],
+                    reseed=bool(o.get("reseed")),
                     batch=o["batch"],
                     progress=not o["quiet"],
                 )

@@ -5,6 +5,11 @@ The cell id is a SHA-256 hash of the task id and version, the estimator name and
 (task id, task version, n, seed), so every estimator of a grid sees the same samples for the
 same seed (paired comparisons); the estimator's own seed is derived from the cell's seed and
 the estimator configuration unless the user fixed it.
+
+A failed cell retried with a new seed (``mibench run --retry-failed --reseed``,
+:func:`mibench.harness.runner.execute` with ``reseed=True``) is the same cell, with the same id
+and data: only its derived estimator seed changes, to :func:`reseeded_seed` of the first
+attempt's seed and the attempt number (:attr:`Cell.reseed_attempt`).
 """
 
 from __future__ import annotations
@@ -46,6 +51,17 @@ def data_seed(task_id: str, task_version: int, n: int, seed: int) -> int:
     return _hash_int("data", task_id, task_version, n, seed)
 
 
+#: Estimator seeds are below this bound (they fit a 32-bit signed int).
+SEED_BOUND = 2**31 - 1
+
+
+def reseeded_seed(first_seed: int, attempt: int) -> int:
+    """The estimator seed of attempt ``attempt`` (>= 2) of a cell reseeded on retry: a
+    function of the first attempt's seed ``first_seed`` and ``attempt`` only, in
+    ``[0, 2**31 − 1)``."""
+    return _hash_int("reseed", first_seed, attempt) % SEED_BOUND
+
+
 @dataclass(frozen=True)
 class Cell:
     """One unit of work in a grid.
@@ -68,6 +84,13 @@ class Cell:
         error_bar: the error-bar method of the cell (:mod:`mibench.errorbars`, ``"auto"``
             resolved per estimator when the cell runs), or None. The cell id records it only
             when set, so cells without one keep the ids they always had.
+        reseed_attempt: None for the cell as configured; k >= 2 for its k-th attempt when a
+            failed cell is retried with a new seed: :attr:`estimator_seed` is then
+            :func:`reseeded_seed` of the first attempt's seed and k. Not part of the cell id
+            or of :attr:`params_key` (it is the same cell, in the same batched groups).
+
+    Raises:
+        ValueError: for a ``reseed_attempt`` that is neither None nor an int >= 2.
     """
 
     task_id: str
@@ -80,6 +103,12 @@ class Cell:
     standardize: bool = True
     paired_base: str | None = None
     error_bar: str | None = None
+    reseed_attempt: int | None = None
+
+    def __post_init__(self) -> None:
+        k = self.reseed_attempt
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 2):
+            raise ValueError(f"reseed_attempt must be None or an int >= 2, got {k!r}")
 
     @property
     def cell_id(self) -> str:
@@ -117,8 +146,17 @@ class Cell:
         return data_seed(self._seed_task, self.task_version, self.n, self.seed)
 
     @property
+    def first_estimator_seed(self) -> int:
+        """The estimator seed of the cell's first attempt (a function of its identity)."""
+        return (
+            _hash_int("estimator", self.estimator, self.params, self._seed_task, self.n, self.seed)
+            % SEED_BOUND
+        )
+
+    @property
     def estimator_seed(self) -> int:
-        """Seed handed to an estimator whose ``seed`` hyperparameter is None."""
-        return _hash_int(
-            "estimator", self.estimator, self.params, self._seed_task, self.n, self.seed
-        ) % (2**31 - 1)
+        """Seed handed to an estimator whose ``seed`` hyperparameter is None: the first
+        attempt's, or for a reseeded attempt :func:`reseeded_seed` of it."""
+        if self.reseed_attempt is None:
+            return self.first_estimator_seed
+        return reseeded_seed(self.first_estimator_seed, self.reseed_attempt)

@@ -73,11 +73,18 @@ def _with_distinct(result: Estimate, x: np.ndarray, y: np.ndarray) -> Estimate:
     return result
 
 
+def takes_cell_seed(cell: Cell) -> bool:
+    """True when ``cell``'s configuration leaves the estimator's ``seed`` unset (None), so
+    that a fixed-sample job hands it the cell's
+    :attr:`~mibench.harness.cells.Cell.estimator_seed`."""
+    return "seed" in cell.params and cell.params["seed"] is None
+
+
 def member_params(cell: Cell) -> dict[str, Any]:
     """The estimator's hyperparameters for ``cell``: its params, with the cell's estimator
-    seed where the configuration leaves ``seed`` unset (None)."""
+    seed where the configuration leaves ``seed`` unset (None; :func:`takes_cell_seed`)."""
     params = dict(cell.params)
-    if "seed" in params and params["seed"] is None:
+    if takes_cell_seed(cell):
         params["seed"] = cell.estimator_seed
     return params
 

@@ -6,15 +6,32 @@ in-process or executor runs, per-job timeouts in a child process, and the store,
 this driver alone, one transaction per finished job. A run therefore gives the same rows
 whatever the executor or the number of workers, and an interrupted run resumes where it
 stopped.
+
+**Retries.** With ``retry_failed``, stored cells whose status is not ok run again, and the
+new row replaces the old one under the same cell id. Nothing of the earlier attempts is lost:
+the new row's extras record ``attempt`` (2, 3, ...) and ``previous_attempts``, a list of
+``{attempt, status, message, value, estimator_seed}`` of the earlier attempts (value in nats,
+None when none was stored), from which reports count first-attempt failures
+(:func:`mibench.report.metrics.summarize`, ``first_attempt_failure_rate``). A retry repeats
+the cell as configured, so a neural fit that diverged on its seed diverges again; with
+``reseed`` as well, a fixed-sample cell of a non-deterministic estimator whose configuration
+leaves ``seed`` None runs with a new estimator seed,
+:func:`~mibench.harness.cells.reseeded_seed` of the first attempt's seed and the attempt
+number (its data stay the same). Such a row also records ``estimator_seed`` and
+``reseeded_from`` (the previous attempt's seed) in its extras, and its message starts with
+``reseeded retry``. Cells of deterministic estimators, of configurations with a fixed seed,
+of streaming tasks (whose seed is the batches' seed) and of training benchmarks are retried
+as configured.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing as mp
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
@@ -22,10 +39,10 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from mibench.estimate import Estimate, Status
-from mibench.harness.cells import Cell
+from mibench.harness.cells import Cell, canonical_json
 from mibench.harness.grid import Grid
-from mibench.harness.jobs import CellOutput, Job, plan_jobs
-from mibench.harness.schema import is_training, utc_now
+from mibench.harness.jobs import CellOutput, Job, plan_jobs, takes_cell_seed
+from mibench.harness.schema import is_streaming, is_training, utc_now
 from mibench.harness.store import ResultStore
 from mibench.registry import estimator_factory
 
@@ -122,6 +139,8 @@ class RunSummary:
         skipped: cells already stored before this run (not recomputed).
         run: cells run and stored now.
         failed: of those, cells whose status is not ok.
+        retried: of those run now, cells that were stored as not ok (``retry_failed``).
+        reseeded: of the retried cells, those run with a new estimator seed (``reseed``).
         lost: cells whose worker died without a result; they stay pending for the next run.
         lost_messages: why each lost job was lost.
     """
@@ -130,6 +149,8 @@ class RunSummary:
     skipped: int
     run: int = 0
     failed: int = 0
+    retried: int = 0
+    reseeded: int = 0
     lost: int = 0
     lost_messages: list[str] = field(default_factory=list)
 
@@ -139,6 +160,9 @@ class RunSummary:
             f"{self.total} cells selected: {self.skipped} already stored (skipped), "
             f"{self.run} run now, {self.failed} of them not ok."
         )
+        if self.retried:
+            line += f" {self.retried} of them retried failed cells"
+            line += f" ({self.reseeded} with a new seed)." if self.reseeded else "."
         if self.lost:
             line += f" {self.lost} lost to a dead worker (run again to finish them)."
         return line
@@ -156,6 +180,115 @@ def pending_cells(
     ]
 
 
+@dataclass(frozen=True)
+class Retry:
+    """What the new row of a retried cell records (see the module docstring).
+
+    Attributes:
+        extras: entries added to the row's extras (``attempt``, ``previous_attempts`` and,
+            for a cell that takes the cell's seed, ``estimator_seed``; ``reseeded_from`` when
+            reseeded).
+        note: put before the row's message (empty for a retry as configured).
+        reseeded: whether the cell runs with a new estimator seed.
+    """
+
+    extras: dict[str, Any]
+    note: str = ""
+    reseeded: bool = False
+
+    def apply(self, row: dict[str, Any]) -> None:
+        """Record the retry in ``row`` (a result row of the cell), in place."""
+        extras = _json_dict(row.get("extras_json"))
+        extras.update(self.extras)
+        row["extras_json"] = canonical_json(extras)
+        if self.note:
+            row["message"] = "; ".join(m for m in (self.note, row.get("message")) if m)
+
+
+def _json_dict(text: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str) and text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def plan_retries(
+    cells: Sequence[Cell],
+    store: ResultStore,
+    tasks: Mapping[str, Any],
+    factories: Mapping[str, Callable[..., Any]],
+    *,
+    reseed: bool = False,
+) -> tuple[list[Cell], dict[str, Retry]]:
+    """The cells to run, and a :class:`Retry` for each of them that is stored (not ok).
+
+    Args:
+        cells: pending cells (:func:`pending_cells`); those not stored are first attempts.
+        store: where the earlier attempts are stored.
+        tasks: task id → task, for every cell.
+        factories: estimator name → factory, for every cell but training cells.
+        reseed: give a retried fixed-sample cell of a non-deterministic estimator whose
+            configuration leaves ``seed`` None a new estimator seed (its
+            ``reseed_attempt`` set to the attempt number).
+
+    Returns:
+        ``(cells, retries)``: the cells (reseeded ones replaced by their new attempt, same
+        id), and the retries by cell id.
+    """
+    stored = store.rows_of([c.cell_id for c in cells]).set_index("cell_id")
+    out, retries = [], {}
+    for cell in cells:
+        if cell.cell_id not in stored.index:
+            out.append(cell)
+            continue
+        prev = stored.loc[cell.cell_id]
+        prev_extras = _json_dict(prev["extras_json"])
+        prev_attempt = prev_extras.get("attempt", 1)
+        prev_attempt = prev_attempt if isinstance(prev_attempt, int) and prev_attempt > 1 else 1
+        attempt = prev_attempt + 1
+        task = tasks[cell.task_id]
+        factory = factories.get(cell.estimator)
+        fixed_sample = not is_streaming(task) and not is_training(task)
+        seeded = fixed_sample and factory is not None and takes_cell_seed(cell)
+        first = replace(cell, reseed_attempt=None)
+        prev_seed = prev_extras.get("estimator_seed", first.estimator_seed if seeded else None)
+        renew = reseed and seeded and not bool(getattr(factory, "deterministic", False))
+        cell = replace(cell, reseed_attempt=attempt if renew else None)
+        history = prev_extras.get("previous_attempts")
+        history = list(history) if isinstance(history, list) else []
+        history.append(
+            {
+                "attempt": prev_attempt,
+                "status": prev["status"],
+                "message": prev["message"] or "",
+                "value": _finite(prev["mi_estimate"]),
+                "estimator_seed": prev_seed,
+            }
+        )
+        extras: dict[str, Any] = {"attempt": attempt, "previous_attempts": history}
+        if seeded:
+            extras["estimator_seed"] = cell.estimator_seed
+        note = ""
+        if renew:
+            extras["reseeded_from"] = prev_seed
+            note = (
+                f"reseeded retry: attempt {attempt} with estimator seed {cell.estimator_seed} "
+                f"(attempt {prev_attempt} with seed {prev_seed} was {prev['status']})"
+            )
+        retries[cell.cell_id] = Retry(extras=extras, note=note, reseeded=renew)
+        out.append(cell)
+    return out, retries
+
+
 def execute(
     cells: Sequence[Cell],
     tasks: Iterable[Any],
@@ -164,6 +297,7 @@ def execute(
     executor: Executor | None = None,
     timeout: float | None = None,
     retry_failed: bool = False,
+    reseed: bool = False,
     batch: bool = True,
     progress: bool = True,
     on_row: Callable[[dict[str, Any]], None] | None = None,
@@ -180,7 +314,11 @@ def execute(
             :func:`mibench.harness.executors.make_executor`); None runs in this process.
         timeout: per-cell limit in seconds; each job then runs in its own child process and
             its cells are recorded with status ``timeout`` when it runs over.
-        retry_failed: also rerun stored cells whose status is not ``ok``.
+        retry_failed: also rerun stored cells whose status is not ``ok``; their new rows
+            record the earlier attempts (module docstring).
+        reseed: with ``retry_failed``, rerun a failed fixed-sample cell of a
+            non-deterministic estimator whose configuration leaves ``seed`` None with a new
+            estimator seed instead of repeating the same fit (module docstring).
         batch: train the pending seeds of each neural configuration as one batched model
             (:class:`~mibench.harness.jobs.GroupJob`); the stored values are those of
             separate runs.
@@ -191,8 +329,14 @@ def execute(
         A :class:`RunSummary`.
 
     Raises:
-        ValueError: when ``timeout`` is not positive, or a cell's task is missing.
+        ValueError: when ``timeout`` is not positive, ``reseed`` is given without
+            ``retry_failed``, or a cell's task is missing.
     """
+    if reseed and not retry_failed:
+        raise ValueError(
+            "reseed=True needs retry_failed=True: only stored cells that are not ok are rerun "
+            "with a new seed"
+        )
     if timeout is not None and (
         isinstance(timeout, bool)
         or not isinstance(timeout, (int, float))
@@ -208,12 +352,21 @@ def execute(
     # A training cell names a regulariser that its benchmark builds; every other cell an estimator.
     names = {c.estimator for c in todo if not is_training(by_id[c.task_id])}
     factories = {name: estimator_factory(name) for name in names}
+    retries: dict[str, Retry] = {}
+    if retry_failed:
+        todo, retries = plan_retries(todo, store, by_id, factories, reseed=reseed)
     jobs = plan_jobs(todo, by_id, factories, batch=batch)
     summary = RunSummary(total=len(cells), skipped=len(cells) - len(todo))
     work = run_job if timeout is None else partial(run_job_with_timeout, timeout=timeout)
     bar = tqdm(total=len(todo), disable=not progress, unit="cell", desc="mibench")
 
     def finish(outputs: list[CellOutput]) -> None:
+        for row, _ in outputs:
+            retry = retries.get(row["cell_id"])
+            if retry is not None:
+                retry.apply(row)
+                summary.retried += 1
+                summary.reseeded += retry.reseeded
         store.write_many(outputs)
         for row, _ in outputs:
             summary.run += 1

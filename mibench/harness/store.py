@@ -38,6 +38,14 @@ TRACE_COLUMNS: tuple[str, ...] = ("cell_id", "step", "train_value", "test_value"
 
 Trace = Iterable[tuple[int, float, float]]
 
+#: The fixed order of the rows of every results table (:meth:`ResultStore.rows`,
+#: :meth:`ResultStore.results`, :func:`expand_params`, the exported ``results.csv`` and
+#: ``results.parquet``, and the summaries drawn from them): by task id, configuration label,
+#: n and seed, ties (one label for several configurations) broken by cell id. It depends on
+#: the rows alone, never on the executor, the number of workers or the order in which cells
+#: finished, were retried or were restored.
+ROW_ORDER: tuple[str, ...] = ("task_id", "label", "n", "seed", "cell_id")
+
 _TYPES = {
     c: "INTEGER" if c in INTEGER_COLUMNS else "REAL" if c in REAL_COLUMNS else "TEXT"
     for c in RESULT_COLUMNS
@@ -216,13 +224,33 @@ class ResultStore:
                 )
 
     def rows(self) -> pd.DataFrame:
-        """The stored rows, exactly the :data:`~mibench.harness.schema.RESULT_COLUMNS`."""
-        return pd.read_sql_query(
-            f"SELECT {', '.join(RESULT_COLUMNS)} FROM results ORDER BY rowid", self._conn
-        )
+        """The stored rows, exactly the :data:`~mibench.harness.schema.RESULT_COLUMNS`, in
+        the fixed :data:`ROW_ORDER` (:func:`in_row_order`)."""
+        rows = pd.read_sql_query(f"SELECT {', '.join(RESULT_COLUMNS)} FROM results", self._conn)
+        return in_row_order(rows)
+
+    def rows_of(self, cell_ids: Iterable[str]) -> pd.DataFrame:
+        """The stored rows of ``cell_ids`` (those of them that are stored), as :meth:`rows`.
+
+        Raises:
+            ValueError: when ``cell_ids`` is a single string rather than a collection of ids.
+        """
+        if isinstance(cell_ids, str):
+            raise ValueError(f"cell_ids must be a collection of cell ids, got {cell_ids!r}")
+        ids = list(dict.fromkeys(cell_ids))
+        select = f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE cell_id IN"
+        chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)] or [[]]
+        parts = [
+            pd.read_sql_query(
+                f"{select} ({', '.join('?' for _ in chunk)})", self._conn, params=chunk
+            )
+            for chunk in chunks
+        ]
+        return in_row_order(pd.concat(parts, ignore_index=True))
 
     def results(self) -> pd.DataFrame:
-        """The long results table: one row per cell (see :func:`expand_params`)."""
+        """The long results table: one row per cell (see :func:`expand_params`), in the
+        fixed :data:`ROW_ORDER`."""
         return expand_params(self.rows())
 
     def traces(self) -> pd.DataFrame:
@@ -233,17 +261,33 @@ class ResultStore:
         )
 
 
+def in_row_order(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` sorted by the columns of :data:`ROW_ORDER` it has (a stable sort; missing
+    values last), with a fresh 0..n−1 index.
+
+    Text columns compare by code point (as Python strings), numbers by value, so a table read
+    back from SQLite, Parquet or CSV gets the same order. A table without any of those
+    columns keeps its order.
+    """
+    keys = [c for c in ROW_ORDER if c in table.columns]
+    if not keys or table.empty:
+        return table.reset_index(drop=True)
+    return table.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+
+
 def expand_params(rows: pd.DataFrame) -> pd.DataFrame:
     """The results table of stored rows: estimator hyperparameters as ``p_estimator_<name>``
     columns (non-scalar values as JSON text), ``p_task_dim_x``, ``p_task_dim_y`` and
-    ``p_task_version``; ``extras_json`` stays JSON text.
+    ``p_task_version``; ``extras_json`` stays JSON text. Rows come in the fixed
+    :data:`ROW_ORDER`, whatever their order in ``rows``.
 
     Args:
         rows: a table with the columns of :data:`~mibench.harness.schema.RESULT_COLUMNS`.
 
     Returns:
-        A new table; any ``p_*`` columns already in ``rows`` are recomputed.
+        A new table (index 0..n−1); any ``p_*`` columns already in ``rows`` are recomputed.
     """
+    rows = in_row_order(rows)
     df = rows[[c for c in rows.columns if not c.startswith("p_")]].copy()
     params = [json.loads(p) if isinstance(p, str) and p else {} for p in df["params_json"]]
     for k in sorted({k for p in params for k in p}):

@@ -155,7 +155,12 @@ def make_figure(
             results, traces = store.results(), store.traces()
     else:
         results, traces = _stored(folder)
-    results = results[results["cell_id"].isin(ids)]
+    # The figure's own task order (its plan's), not the store's alphabetical one; within a
+    # task the store's fixed row order is kept.
+    task_rank = {t.id: i for i, t in enumerate(work.tasks)}
+    results = results[results["cell_id"].isin(ids)].sort_values(
+        "task_id", key=lambda column: column.map(task_rank), kind="stable"
+    )
     if results.empty:
         raise ValueError(
             f"no cell of figure {figure.name!r} at scale {scale.factor:g} is stored in "

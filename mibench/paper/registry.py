@@ -9,6 +9,7 @@ and a ``draw`` function that writes the figure and its tables from the stored re
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,17 +41,34 @@ class Drawing:
     expected: int
 
     def caption(self, text: str) -> str:
-        """``text`` followed by the scale sentence and, if incomplete, the coverage."""
-        parts = [text, self.scale.caption()]
+        """``text`` followed by the scale sentence, the command option that made it (for the
+        folder's README; :func:`set_title` leaves it out of the figure) and, if incomplete,
+        the coverage."""
+        parts = [text, self.scale.caption(), _OPTION_NOTE.format(option=self.scale.option())]
         if len(self.results) < self.expected:
             parts.append(f"Partial: {len(self.results)} of {self.expected} cells stored so far.")
         return " ".join(parts)
 
 
+#: The sentence of :meth:`Drawing.caption` naming the command option, and its pattern.
+_OPTION_NOTE = "Made with {option}."
+_OPTION_RE = re.compile(r"\s*Made with --scale [0-9.eE+-]*[0-9]\.(?=\s|$)")
+
+
+def title_caption(caption: str) -> str:
+    """``caption`` without the command-option sentence of :meth:`Drawing.caption`."""
+    return _OPTION_RE.sub("", caption).strip()
+
+
 def set_title(fig: Figure, title: str, caption: str) -> None:
-    """Title ``fig`` with ``title`` over ``caption`` in small type, wrapped to its width."""
+    """Title ``fig`` with ``title`` over ``caption`` in small type, wrapped to its width.
+
+    The caption's command-option sentence (:meth:`Drawing.caption`) is left out: a figure
+    states its scale in words.
+    """
     width = max(60, int(fig.get_figwidth() * 16))
-    fig.suptitle(f"{title}\n" + "\n".join(textwrap.wrap(caption, width)), fontsize=8)
+    lines = textwrap.wrap(title_caption(caption), width)
+    fig.suptitle(f"{title}\n" + "\n".join(lines), fontsize=8)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A figure at scale s < 1 runs ``round(s · steps)`` training steps, ``round(s · seeds)`` seeds
 and ``round(s · n)`` samples per cell (each with a floor, so that the smallest scales still
 give a runnable grid); scale 1 is the published protocol. The caption of every figure states
-its scale (:meth:`Scale.caption`).
+its scale in words (:meth:`Scale.caption`); the README of its folder also names the option.
 """
 
 from __future__ import annotations
@@ -54,14 +54,17 @@ class Scale:
         return "" if self.full else f"-scale{self.factor:g}"
 
     def caption(self) -> str:
-        """One sentence for the figure caption stating the scale."""
+        """One sentence for the figure caption stating the scale in words (no command option)."""
         if self.full:
-            return "Full scale (--scale 1): steps, seeds and n of the figure's protocol."
+            return "Full protocol: all the training steps, seeds and sample sizes of the figure."
         return (
-            f"CPU preview at --scale {self.factor:g}: training steps, seeds and sample sizes "
-            f"shrunk to about {self.factor:g}× the published protocol (with floors); not the "
-            "published numbers."
+            f"Preview at {self.factor:g}× the protocol: training steps, seeds and sample sizes "
+            "shrunk to about that share (with floors); not the published numbers."
         )
+
+    def option(self) -> str:
+        """The command-line option that makes this scale, e.g. ``--scale 0.01``."""
+        return f"--scale {self.factor:g}"
 
 
 def scaled_span(span: float, scale: Scale) -> float:

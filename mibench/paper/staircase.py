@@ -11,8 +11,9 @@ panels agree exactly.
 The figure has one panel per (staircase, critic, estimator): the raw per-step estimates
 (faint), their exponential moving average (span 200 steps, solid), the true staircase (black)
 and, on InfoNCE panels, the ln(batch size) = 4.159 nats ceiling (dashed). The table gives the
-median of the last 1,000 steps of each stage. :class:`StaircaseDesign` also serves the bits
-variant of Lee & Rhee (2024) (:mod:`mibench.paper.staircase_lee_rhee`).
+median of the last 1,000 steps of each stage (in nats). :class:`StaircaseDesign` also serves
+the bits variant of Lee & Rhee (2024) (:mod:`mibench.paper.staircase_lee_rhee`), whose figure
+is drawn in bits, the unit of its levels.
 """
 
 from __future__ import annotations
@@ -213,6 +214,9 @@ def _thin(values: np.ndarray) -> np.ndarray:
 def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Figure:
     """One panel per (staircase, critic) row and estimator column; see the module docstring.
 
+    Values are drawn in the unit of the design's levels (nats, or bits for a bits staircase;
+    the stored traces are in nats).
+
     The title carries the protocol caption (:func:`caption`), with the scale and coverage.
     """
     joined = _joined(drawing, design)
@@ -221,7 +225,10 @@ def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Fig
     columns = list(dict.fromkeys(keys["short"]))
     styles = estimator_styles(columns)
     span = scaled_span(EMA_SPAN, drawing.scale)
-    top = max(design.tasks(drawing.scale)[0].levels_nats)
+    first = design.tasks(drawing.scale)[0]
+    # Drawn in the unit of the levels (a bits staircase in bits); traces are stored in nats.
+    per_nat = 1 / math.log(2.0) if first.unit == "bits" else 1.0
+    top = max(first.levels)
     fig, axes = plt.subplots(
         len(rows),
         len(columns),
@@ -239,9 +246,8 @@ def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Fig
             ]
             task = next(t for t in design.tasks(drawing.scale) if t.id == mine["task_id"].iloc[0])
             steps = np.arange(task.n_steps)
-            ax.step(
-                steps, [task.true_mi(int(s)) for s in steps], where="post", color="black", lw=1.0
-            )
+            truth = [task.true_mi(int(s)) * per_nat for s in steps]
+            ax.step(steps, truth, where="post", color="black", lw=1.0)
             color = styles[short].color
             failed = []
             for cell_id in mine["cell_id"]:
@@ -250,13 +256,13 @@ def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Fig
                     continue
                 if t["status"].iloc[0] != "ok":
                     failed.append(f"{t['status'].iloc[0]} (seed {int(t['seed'].iloc[0])})")
-                raw = t["train_value"].to_numpy(dtype=float)
+                raw = t["train_value"].to_numpy(dtype=float) * per_nat
                 ema = pd.Series(raw).ewm(span=span, adjust=False).mean().to_numpy()
                 x = t["step"].to_numpy()
                 ax.plot(_thin(x), _thin(raw), color=color, alpha=0.25, lw=0.5)
                 ax.plot(_thin(x), _thin(ema), color=color, lw=1.3)
             if short == "infonce":
-                ax.axhline(math.log(BATCH_SIZE), color="black", ls="--", lw=0.9)
+                ax.axhline(math.log(BATCH_SIZE) * per_nat, color="black", ls="--", lw=0.9)
             if failed:
                 ax.text(
                     0.03,
@@ -282,7 +288,7 @@ def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Fig
             if i == 0:
                 ax.set_title(styles[short].display_name, fontsize=9)
             if j == 0:
-                ax.set_ylabel(f"{variant}\n{critic} critic\nMI (nats)", fontsize=8)
+                ax.set_ylabel(f"{variant}\n{critic} critic\nMI ({first.unit})", fontsize=8)
             if i == len(rows) - 1:
                 ax.set_xlabel("training step", fontsize=8)
             ax.tick_params(labelsize=7)
@@ -296,7 +302,8 @@ def plot_staircase(drawing: Drawing, design: StaircaseDesign, title: str) -> Fig
             color="black",
             ls="--",
             lw=0.9,
-            label=f"ln {BATCH_SIZE} = {math.log(BATCH_SIZE):.3f} (InfoNCE bound)",
+            label=f"{'log₂' if first.unit == 'bits' else 'ln'} {BATCH_SIZE} = "
+            f"{math.log(BATCH_SIZE) * per_nat:.4g} {first.unit} (InfoNCE bound)",
         ),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize="small")

@@ -3,22 +3,26 @@
 Every ``plot_*`` function returns a matplotlib figure; :func:`save_figure` writes it as PNG
 and PDF with TrueType (Type 42) fonts embedded, and :func:`plot_run` draws the whole set for a
 run. Colours and display names of estimator labels come from
-:func:`mibench.report.palette.estimator_styles`, computed once per run. Values in nats.
+:func:`mibench.report.palette.estimator_styles` (a label looks the same in every figure).
+Values in nats.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, NullLocator
 
 from mibench.report.metrics import summarize
 from mibench.report.palette import EstimatorStyle, estimator_styles
@@ -33,6 +37,14 @@ HEATMAP_CMAP = "RdBu_r"
 HEATMAP_CLIP = 1.0
 #: Height (and width) in inches that one character of a 45° column label takes.
 HEATMAP_INCH_PER_CHAR = 0.055
+#: Colour-bar labels are wrapped to lines of at most this many characters.
+COLORBAR_LABEL_WIDTH = 26
+#: The least height (inches) of a heatmap's cells, so that its colour bar holds its label.
+HEATMAP_MIN_CELLS_HEIGHT = 2.2
+#: Share of the gap between two tasks that the labels of one task spread over sideways.
+DODGE_SPREAD = 0.7
+#: Least gap (in decades, per decade of the axis) between two labelled ticks of a log-n axis.
+LOG_TICK_GAP = 0.1
 
 Styles = dict[str, EstimatorStyle]
 
@@ -65,6 +77,51 @@ def _styles_for(summary: pd.DataFrame, styles: Styles | None) -> Styles:
 
 def _task_order(df: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(df["task_id"]))
+
+
+def short_count(n: float) -> str:
+    """A sample size as a short tick label: ``100``, ``500``, ``1k``, ``2.5k``, ``10k``, ``1M``."""
+    n = float(n)
+    for div, suffix in ((1e6, "M"), (1e3, "k")):
+        if n >= div:
+            return f"{n / div:g}{suffix}"
+    return f"{n:g}"
+
+
+def set_log_n_axis(ax: Axes, ns: Sequence[float], fontsize: float = 7) -> None:
+    """Log x axis with ticks at the run's sample sizes, labelled in short form.
+
+    Every n gets a tick; a label is left out where it would sit closer than
+    :data:`LOG_TICK_GAP` decades (per decade of the axis) to the previous labelled one, so that
+    no two labels overlap. No minor ticks.
+
+    Args:
+        ax: the axes.
+        ns: the sample sizes of the run (any order, repeats allowed).
+        fontsize: tick label size.
+    """
+    ticks = sorted({float(n) for n in ns if n > 0})
+    ax.set_xscale("log")
+    if not ticks:
+        return
+    span = max(1.0, math.log10(ticks[-1] / ticks[0]))
+    labels, last = [], -math.inf
+    for n in ticks:
+        if math.log10(n) - last >= LOG_TICK_GAP * span:
+            labels.append(short_count(n))
+            last = math.log10(n)
+        else:
+            labels.append("")
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(ticks, labels, fontsize=fontsize)
+    if len(ticks) > 1:
+        pad = 0.08 * math.log10(ticks[-1] / ticks[0])
+        ax.set_xlim(ticks[0] / 10**pad, ticks[-1] * 10**pad)
+
+
+def _wrapped(text: str, width: int = COLORBAR_LABEL_WIDTH) -> str:
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) -> Figure:
@@ -112,7 +169,7 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
         layout="constrained",
         figsize=(
             2.2 + 0.06 * max(len(t) for t in tasks) + 0.95 * (len(labels) + 1) + slanted,
-            1.2 + 0.34 * len(tasks) + slanted,
+            1.2 + max(0.34 * len(tasks), HEATMAP_MIN_CELLS_HEIGHT) + slanted,
         ),
     )
     ax_true.imshow(np.zeros((len(tasks), 1)), cmap=ListedColormap(["#eeeeee"]), aspect="auto")
@@ -143,34 +200,43 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
     for a in (ax_true, ax):
         a.xaxis.tick_top()
         a.tick_params(length=0)
-    fig.colorbar(
-        image,
-        ax=ax,
-        shrink=0.8,
-        label=f"log ratio ln(estimate / true), clipped to ±{HEATMAP_CLIP:g}",
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    # Wrapped, so that it stays inside the figure next to a short bar (few tasks).
+    bar.set_label(
+        _wrapped(f"log ratio ln(estimate / true MI), clipped to ±{HEATMAP_CLIP:g}"), fontsize=8
     )
     fig.suptitle(f"Mean estimate (nats) over seeds, n = {n}")
     return fig
 
 
 def plot_estimate_vs_true(summary: pd.DataFrame, styles: Styles | None = None) -> Figure:
-    """Mean estimate against true MI at the largest n of the run, ±1 sd bars, identity line.
+    """Mean estimate per task against its true MI at the largest n of the run, ±1 sd bars.
 
-    One point per (task, label) with ok rows; labels are dodged sideways by a small fraction
-    of the x range so that tasks sharing a true MI stay readable.
+    One column per task (named on the x axis, in order of true MI), its true MI a black bar
+    across the column; the labels' points are dodged sideways within the column, over
+    :data:`DODGE_SPREAD` of the gap between two tasks, so that the columns never overlap
+    (tasks often share a true MI, so an x axis of true MI could not tell them apart).
     """
     styles = _styles_for(summary, styles)
     n = summary["n"].max()
     at_n = summary[(summary["n"] == n) & (summary["n_ok"] > 0)]
     labels = _labels(at_n)
-    fig, ax = plt.subplots(figsize=(6.5, 5.0), layout="constrained")
-    hi = float(np.nanmax([at_n["mi_true"].max(), at_n["mean"].max(), 0.0])) * 1.1 or 1.0
-    step = 0.012 * hi
+    true = at_n.drop_duplicates("task_id").set_index("task_id")["mi_true"]
+    order = {t: i for i, t in enumerate(_task_order(at_n))}
+    tasks = sorted(true.index, key=lambda t: (true[t], order[t]))
+    x = {t: i for i, t in enumerate(tasks)}
+    longest = max((len(t) for t in tasks), default=0)
+    fig, ax = plt.subplots(
+        figsize=(max(6.5, 2.5 + 0.32 * len(tasks)), 4.2 + 0.06 * longest), layout="constrained"
+    )
+    for i in range(1, len(tasks), 2):
+        ax.axvspan(i - 0.5, i + 0.5, color="#f2f2f2", lw=0, zorder=0)
+    step = DODGE_SPREAD / max(len(labels) - 1, 1)
     for i, label in enumerate(labels):
         s, st = at_n[at_n["label"] == label], styles[label]
-        dodge = (i - (len(labels) - 1) / 2) * step
+        dodge = (i - (len(labels) - 1) / 2) * step if len(labels) > 1 else 0.0
         ax.errorbar(
-            s["mi_true"] + dodge,
+            s["task_id"].map(x).to_numpy(dtype=float) + dodge,
             s["mean"],
             yerr=s["sd"].fillna(0.0),
             fmt=st.marker,
@@ -180,11 +246,23 @@ def plot_estimate_vs_true(summary: pd.DataFrame, styles: Styles | None = None) -
             color=st.color,
             label=st.display_name,
         )
-    ax.plot([0, hi], [0, hi], color="black", lw=1, ls="--", label="true MI")
-    ax.set_xlabel("true MI (nats)")
+    half = DODGE_SPREAD / 2 + 0.1
+    ax.hlines(
+        [true[t] for t in tasks],
+        [x[t] - half for t in tasks],
+        [x[t] + half for t in tasks],
+        color="black",
+        lw=1.2,
+        label="true MI",
+    )
+    ax.set_xticks(range(len(tasks)), tasks, rotation=60, ha="right", rotation_mode="anchor")
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlim(-0.5, len(tasks) - 0.5)
+    ax.set_xlabel("task (in order of true MI)")
     ax.set_ylabel("mean estimate (nats), ±1 sd over seeds")
-    ax.set_title(f"MI estimate against true MI, n = {n}")
-    ax.legend(fontsize="small")
+    ax.set_title(f"MI estimate against true MI (black bars), n = {n}")
+    handles, names = ax.get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside right upper", fontsize="small")
     return fig
 
 
@@ -203,45 +281,136 @@ def _panel_grid(count: int, ncols: int = 4, size: tuple[float, float] = (3.6, 2.
     return fig, list(axes.flat[:count])
 
 
-def _style_legend(fig: Figure, styles: Styles, labels: list[str], extra: list[Line2D]) -> None:
-    handles = [
-        Line2D(
-            [], [], color=styles[lb].color, marker=styles[lb].marker, label=styles[lb].display_name
-        )
-        for lb in labels
-    ]
+def _style_handle(styles: Styles, label: str) -> Line2D:
+    st = styles[label]
+    return Line2D([], [], color=st.color, marker=st.marker, label=st.display_name)
+
+
+def _style_legend(
+    fig: Figure, styles: Styles, labels: list[str], extra: list[Line2D], ncols: int = 5
+) -> None:
+    handles = [_style_handle(styles, lb) for lb in labels]
     fig.legend(
         handles=handles + extra,
         loc="outside lower center",
         fontsize="small",
-        ncols=min(len(handles) + len(extra), 5),
+        ncols=min(len(handles) + len(extra), ncols),
     )
 
 
-def plot_bias_sd_vs_n(summary: pd.DataFrame, styles: Styles | None = None) -> Figure:
-    """Bias (solid) and sd over seeds (dashed) against n, one panel per task, log x axis."""
+def _rows_legend(
+    fig: Figure, styles: Styles, rows: list[list[str]], extra: list[Line2D], most: int = 7
+) -> None:
+    """A legend below the figure with one row per group of labels (wrapped after ``most``
+    entries), then a row of ``extra``."""
+    grid = [
+        [_style_handle(styles, lb) for lb in row[i : i + most]]
+        for row in rows
+        for i in range(0, len(row), most)
+    ] + [extra]
+    ncols = max(len(r) for r in grid)
+    blank = Line2D([], [], ls="none", label=" ")
+    grid = [r + [blank] * (ncols - len(r)) for r in grid]
+    # matplotlib fills a legend column by column: list the grid column-major.
+    fig.legend(
+        handles=[grid[r][c] for c in range(ncols) for r in range(len(grid))],
+        loc="outside lower center",
+        fontsize="small",
+        ncols=ncols,
+    )
+
+
+def _note_figure(title: str, note: str) -> Figure:
+    """A figure with one empty panel that says why nothing is drawn."""
+    fig, ax = plt.subplots(figsize=(6.5, 2.4), layout="constrained")
+    ax.text(0.5, 0.5, note, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    ax.set_axis_off()
+    fig.suptitle(title)
+    return fig
+
+
+def plot_bias_sd_vs_n(
+    summary: pd.DataFrame,
+    styles: Styles | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    ncols: int = 4,
+) -> Figure:
+    """Bias and sd over seeds against n: one column per task, bias and sd in separate rows.
+
+    Each group of labels gets its own pair of rows (bias, then sd), so that a run with many
+    estimators can be split into readable panels (e.g. classical and neural); tasks wrap
+    after ``ncols`` columns. The log x axis has a tick at each sample size of the run
+    (:func:`set_log_n_axis`). A run with a single sample size has no curve to draw: the figure
+    then holds one panel that says so.
+
+    Args:
+        summary: the output of :func:`~mibench.report.metrics.summarize`.
+        styles: label styles; by default from the summary's labels.
+        groups: group name → labels, in row order; labels of the summary in no group (and
+            every label when None) form a last group without a name.
+        ncols: most task columns per row.
+    """
     styles = _styles_for(summary, styles)
-    labels = _labels(summary[summary["n_ok"] > 0])
+    ns = sorted(summary["n"].unique())
+    if len(ns) < 2:
+        only = f" (n = {ns[0]})" if ns else ""
+        return _note_figure(
+            "Bias and sd against n",
+            f"This run has one sample size{only}: bias and sd against n need two or more, "
+            "so there is no curve to draw.",
+        )
+    present = _labels(summary[summary["n_ok"] > 0])
+    rows: list[tuple[str, list[str]]] = []
+    for name, members in (groups or {}).items():
+        kept = [lb for lb in members if lb in present]
+        if kept:
+            rows.append((name, kept))
+    grouped = {lb for _, members in rows for lb in members}
+    rest = [lb for lb in present if lb not in grouped]
+    if rest or not rows:
+        rows.append(("", rest))
     tasks = _task_order(summary)
-    fig, axes = _panel_grid(len(tasks))
-    for ax, task in zip(axes, tasks, strict=True):
-        t = summary[summary["task_id"] == task]
-        for label in labels:
-            s, st = t[t["label"] == label].sort_values("n"), styles[label]
-            ax.plot(s["n"], s["bias"], color=st.color, marker=st.marker, ms=3)
-            ax.plot(s["n"], s["sd"], color=st.color, marker=st.marker, ms=3, ls="--", alpha=0.8)
-        ax.axhline(0.0, color="black", lw=0.8)
-        ax.set_xscale("log")
-        ax.set_title(f"{task}\ntrue MI {t['mi_true'].iloc[0]:.3f}", fontsize=8)
-        ax.set_xlabel("n (samples)", fontsize=8)
-        ax.set_ylabel("nats", fontsize=8)
-        ax.tick_params(labelsize=7)
-    _style_legend(
+    ncols = max(1, min(ncols, len(tasks)))
+    chunks = [tasks[i : i + ncols] for i in range(0, len(tasks), ncols)]
+    nrows = len(chunks) * 2 * len(rows)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        squeeze=False,
+        layout="constrained",
+        figsize=(2.6 * ncols + 0.6, 1.9 * nrows + 1.4),
+    )
+    metrics = (("bias", "bias (nats)", "-"), ("sd", "sd over seeds (nats)", "--"))
+    for c, chunk in enumerate(chunks):
+        for g, (group, members) in enumerate(rows):
+            for m, (column, unit, ls) in enumerate(metrics):
+                r = (c * len(rows) + g) * 2 + m
+                for j in range(ncols):
+                    ax = axes[r, j]
+                    if j >= len(chunk):
+                        ax.set_visible(False)
+                        continue
+                    t = summary[summary["task_id"] == chunk[j]]
+                    for label in members:
+                        s, st = t[t["label"] == label].sort_values("n"), styles[label]
+                        ax.plot(
+                            s["n"], s[column], color=st.color, marker=st.marker, ms=3, lw=1, ls=ls
+                        )
+                    ax.axhline(0.0, color="black", lw=0.8)
+                    set_log_n_axis(ax, ns)
+                    ax.tick_params(axis="y", labelsize=7)
+                    if g == 0 and m == 0:
+                        ax.set_title(f"{chunk[j]}\ntrue MI {t['mi_true'].iloc[0]:.3f}", fontsize=8)
+                    if j == 0:
+                        ax.set_ylabel(f"{group}\n{unit}" if group else unit, fontsize=8)
+                    if g == len(rows) - 1 and m == 1:
+                        ax.set_xlabel("n (samples)", fontsize=8)
+    _rows_legend(
         fig,
         styles,
-        labels,
+        [members for _, members in rows],
         [
-            Line2D([], [], color="grey", label="bias = mean − true"),
+            Line2D([], [], color="grey", label="bias = mean − true MI"),
             Line2D([], [], color="grey", ls="--", label="sd over seeds"),
         ],
     )
@@ -268,7 +437,7 @@ def plot_throughput(summary: pd.DataFrame, styles: Styles | None = None) -> Figu
         if per_n.empty:
             ax.text(0.5, 0.5, empty_note, ha="center", va="center", transform=ax.transAxes)
         else:
-            ax.set_xscale("log")
+            set_log_n_axis(ax, summary["n"].unique(), fontsize=8)
             ax.set_yscale("log")
             ax.legend(fontsize="small")
         ax.set_xlabel("n (samples)")

@@ -12,7 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from mibench.harness.archive import RESULTS_FILE, read_traces
-from mibench.harness.store import STORE_FILE, TRACE_COLUMNS, ResultStore, store_file_used
+from mibench.harness.store import (
+    STORE_FILE,
+    TRACE_COLUMNS,
+    ResultStore,
+    in_row_order,
+    store_file_used,
+)
 from mibench.report.metrics import REQUIRED_COLUMNS, require_columns
 
 #: Results files looked for in a run folder, in order of preference.
@@ -53,7 +59,10 @@ def load_results(source: str | Path) -> pd.DataFrame:
         source: a run folder or a ``.sqlite``/``.parquet``/``.csv`` results file.
 
     Returns:
-        The results table; from a store, with the ``p_estimator_*`` parameter columns.
+        The results table; from a store, with the ``p_estimator_*`` parameter columns. Rows
+        come in the fixed order of :data:`~mibench.harness.store.ROW_ORDER` from every kind
+        of source (a table exported by an older mibench, in the order its cells finished,
+        is sorted too), so reports do not depend on how the run was executed.
 
     Raises:
         ValueError: for a missing or unsupported source, an empty table, or a table without
@@ -72,7 +81,7 @@ def load_results(source: str | Path) -> pd.DataFrame:
     if df.empty:
         raise ValueError(f"{path}: results table has no rows")
     require_columns(df, REQUIRED_COLUMNS | {"cell_id"}, f"results table {path}")
-    return df
+    return in_row_order(df)
 
 
 def load_traces(source: str | Path) -> pd.DataFrame:

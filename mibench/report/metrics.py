@@ -7,7 +7,13 @@ tasks with true MI > 0, and the absolute error |mean| for tasks with true MI 0. 
 not ok never enter these means; the *flagged* rows among them (not ok, yet with a stored value,
 such as a neural fit below −1 nat) are counted in ``n_flagged`` and enter ``mean_with_flagged``,
 the mean over ok and flagged rows, so that leaving them out never flatters an estimator unseen.
-All values in nats. Across sample sizes, :func:`samples_to_factor` gives the smallest n from
+A cell rerun by ``mibench run --retry-failed`` (possibly ``--reseed``, with a new seed; see
+:mod:`mibench.harness.runner`) is one row, its latest attempt, which the metrics above use;
+its earlier attempts are kept in its extras (``previous_attempts``), and
+``first_attempt_failure_rate`` = share of rows whose *first* attempt was not ok (a row not ok
+now, or one with earlier attempts, all of which failed), so a failure cured by a retry still
+counts; ``n_retried`` and ``n_reseeded`` count the rows retried and those retried with a new
+seed. All values in nats. Across sample sizes, :func:`samples_to_factor` gives the smallest n from
 which the mean estimate stays within a factor of the truth (Czyż et al. 2023, "Beyond
 normal", the samples-to-factor-1.5 table).
 """
@@ -52,13 +58,31 @@ SUMMARY_COLUMNS = [
     "rmse",
     "mae",
     "failure_rate",
+    "first_attempt_failure_rate",
     "log_ratio",
     "mean_wall_seconds",
     "samples_per_second",
     "steps_per_second",
     "n_flagged",
     "mean_with_flagged",
+    "n_retried",
+    "n_reseeded",
 ]
+
+
+def _attempt_history(extras_json: object) -> tuple[bool, bool]:
+    """``(retried, reseeded)`` of a row from its extras JSON: whether it records earlier
+    attempts (``previous_attempts``) and whether it was run with a new seed
+    (``reseeded_from``)."""
+    if not isinstance(extras_json, str) or "previous_attempts" not in extras_json:
+        return False, False  # the common case, without parsing
+    try:
+        extras = json.loads(extras_json)
+    except ValueError:
+        return False, False
+    if not isinstance(extras, dict):
+        return False, False
+    return bool(extras.get("previous_attempts")), "reseeded_from" in extras
 
 
 def log_ratio(mean: float, true: float) -> float:
@@ -85,6 +109,9 @@ def _group_metrics(g: pd.DataFrame) -> dict[str, object]:
     flagged = values[(g["status"] != "ok") & values.notna()]
     both = pd.concat([pd.Series(est), flagged])
     err = est - true
+    history = [_attempt_history(e) for e in g.get("extras_json", pd.Series(None, index=g.index))]
+    retried = np.array([r for r, _ in history], dtype=bool)
+    first_failed = (g["status"] != "ok").to_numpy() | retried
     return {
         "estimator": g["estimator"].iloc[0],
         "mi_true": true,
@@ -96,12 +123,15 @@ def _group_metrics(g: pd.DataFrame) -> dict[str, object]:
         "rmse": float(np.sqrt(np.mean(err**2))) if n_ok else np.nan,
         "mae": float(np.mean(np.abs(err))) if n_ok else np.nan,
         "failure_rate": 1.0 - n_ok / len(g),
+        "first_attempt_failure_rate": float(first_failed.mean()),
         "log_ratio": log_ratio(mean, true) if n_ok else np.nan,
         "mean_wall_seconds": float(g["wall_seconds"].mean()),
         "samples_per_second": float(pd.to_numeric(ok["samples_per_second"]).median()),
         "steps_per_second": float(pd.to_numeric(ok["steps_per_second"]).median()),
         "n_flagged": len(flagged),
         "mean_with_flagged": float(both.mean()) if len(both) else np.nan,
+        "n_retried": int(retried.sum()),
+        "n_reseeded": sum(s for _, s in history),
     }
 
 
@@ -176,10 +206,13 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         A DataFrame with the columns :data:`SUMMARY_COLUMNS` — task_id, label, n, estimator,
-        mi_true, n_rows, n_ok, mean, bias, sd, rmse, mae, failure_rate, log_ratio (nats),
-        mean_wall_seconds (all rows), the medians over ok rows of samples_per_second and
-        steps_per_second (NaN for non-iterative estimators), n_flagged and mean_with_flagged
-        (see the module docstring) — in the order the groups first appear in ``results``.
+        mi_true, n_rows, n_ok, mean, bias, sd, rmse, mae, failure_rate,
+        first_attempt_failure_rate, log_ratio (nats), mean_wall_seconds (all rows), the
+        medians over ok rows of samples_per_second and steps_per_second (NaN for
+        non-iterative estimators), n_flagged, mean_with_flagged, n_retried and n_reseeded
+        (see the module docstring; without an ``extras_json`` column no row counts as
+        retried) — in the order the groups first appear in ``results`` (the fixed
+        :data:`~mibench.harness.store.ROW_ORDER` for a table read from a store or a run).
 
     Raises:
         ValueError: when a required column is missing.

@@ -29,6 +29,7 @@ SUMMARY_DISPLAY = {
     "rmse": ("RMSE", ".4f"),
     "mae": ("MAE", ".4f"),
     "failure_rate": ("fail rate", ".2f"),
+    "first_attempt_failure_rate": ("1st-try fail rate", ".2f"),
     "log_ratio": ("log ratio", ".3f"),
     "samples_per_second": ("samples/s", ".4g"),
 }
@@ -57,7 +58,9 @@ def export_run(run_dir: str | Path, store: ResultStore) -> tuple[list[Path], pd.
 
     Files (in ``run_dir``): ``results.csv``, ``results.parquet`` and ``traces.parquet`` (when
     any estimator recorded a trace; both zstd Parquet, :mod:`mibench.harness.archive`) and
-    ``summary.csv``.
+    ``summary.csv``. Their rows come in a fixed order that does not depend on the executor:
+    results in :data:`~mibench.harness.store.ROW_ORDER`, traces by cell id and step, the
+    summary by (task id, label, n) as its groups first appear in the results.
 
     Returns:
         The paths written and the summary table
