@@ -1,8 +1,8 @@
 """Estimator registry: stable names, ``name[param=value,...]`` specs, plug-ins.
 
-Built-in estimators register themselves when :mod:`mibench.baselines` and
-:mod:`mibench.neural` are imported; installed packages add theirs through the entry-point group
-``mibench.estimators`` (each entry point names a zero-argument function that calls
+Built-in estimators register themselves when :mod:`mibench.baselines`, :mod:`mibench.neural`
+and :mod:`mibench.external` are imported; installed packages add theirs through the entry-point
+group ``mibench.estimators`` (each entry point names a zero-argument function that calls
 :func:`register_estimator`, or an :class:`~mibench.estimator.Estimator` subclass with a
 ``name``).
 """
@@ -19,8 +19,8 @@ from typing import Any
 from mibench.estimator import Estimator
 
 ENTRY_POINT_GROUP = "mibench.estimators"
-#: Packages whose import registers the built-in estimators.
-BUILTIN_MODULES = ("mibench.baselines", "mibench.neural")
+#: Packages and modules whose import registers the built-in estimators.
+BUILTIN_MODULES = ("mibench.baselines", "mibench.neural", "mibench.external")
 
 _REGISTRY: dict[str, Callable[..., Estimator]] = {}
 _loaded = False

@@ -48,12 +48,15 @@ def builtin_estimators() -> list[str]:
     """Registry names of mibench's own estimators (baselines and neural), sorted.
 
     Plug-ins and estimators registered at run time are left out, so that a figure's grid does
-    not depend on what else is installed.
+    not depend on what else is installed; so are built-in estimators that cannot run without
+    user configuration (a class attribute ``needs_configuration = True``: ``external``, which
+    needs a command).
     """
     return [
         name
         for name in list_estimators()
         if getattr(estimator_factory(name), "__module__", "").startswith(BUILTIN_MODULES)
+        and not getattr(estimator_factory(name), "needs_configuration", False)
     ]
 
 
