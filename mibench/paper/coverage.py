@@ -3,13 +3,12 @@
 The ``quick`` suite (8 tasks, 1×1 to 5×5) × 50 seeds, each estimator with its own error bar
 (:mod:`mibench.errorbars`): KSG (subsampling), Gaussian and histogram (bootstrap) at
 n ∈ {100, 300, 1000, 3000, 10000}; NWJ with its held-out interval (no extra training) and again
-with the spread of its batched seeds (``"seeds"``), at n ∈ {100, 300, 1000} (groups of 50
-seeds train several times slower per seed than groups of 10 on 2 CPU cores, so InfoNCE and
-larger n did not fit the figure's time budget). Per (task, estimator, n), the
-figure shows the share of seeds whose interval contains the true MI, with its Wilson 95 %
-band, and the mean interval width (:func:`mibench.report.coverage.coverage_table`). With 50
-seeds a true coverage of 0.80 is told from 0.95 (the Wilson upper bound falls below 0.95 with
-probability 0.95).
+with the spread of its batched seeds (``"seeds"``), at n ∈ {100, 300, 1000} (InfoNCE and
+larger n did not fit the figure's time budget on 2 CPU cores; see docs/figures.md).
+Per (task, estimator, n), the figure shows the share of seeds whose interval contains the true
+MI, with its Wilson 95 % band, and the mean interval width
+(:func:`mibench.report.coverage.coverage_table`). With 50 seeds a true coverage of 0.80 is told
+from 0.95 (the Wilson upper bound falls below 0.95 with probability 0.95).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
+from matplotlib.ticker import LogFormatter, NullFormatter
 
 from mibench.errorbars import LEVEL
 from mibench.paper.registry import Drawing, PaperFigure, register_figure, set_title
@@ -98,6 +98,8 @@ def plot_coverage(table: pd.DataFrame) -> plt.Figure:
             ax.set_ylabel(unit, fontsize=8)
             ax.tick_params(labelsize=7)
         width_ax.set_yscale("log")
+        width_ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+        width_ax.yaxis.set_minor_formatter(NullFormatter())
     for k in range(len(tasks), nrows * ncols):  # empty slots of both halves
         axes[k // ncols, k % ncols].set_visible(False)
         axes[nrows + k // ncols, k % ncols].set_visible(False)
