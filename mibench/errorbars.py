@@ -168,9 +168,17 @@ def _values(estimator: Estimator, parts: Sequence[np.ndarray], x: np.ndarray, y:
     group = getattr(type(estimator), "estimate_group", None)
     if callable(group):
         members = [estimator.clone() for _ in parts]
-        results = group(members, [x[p] for p in parts], [y[p] for p in parts])
+        try:
+            results = group(members, [x[p] for p in parts], [y[p] for p in parts])
+        except ValueError:  # a part the estimator refuses (too few distinct rows, ...)
+            return np.full(len(parts), math.nan)
     else:
-        results = [estimator._estimate(x[p], y[p]) for p in parts]
+        results = []
+        for p in parts:
+            try:
+                results.append(estimator._estimate(x[p], y[p]))
+            except ValueError:  # e.g. a singular resample: that part gives no value
+                results.append(Estimate.failed("error", "refused"))
     out = []
     for r in results:
         ok = not isinstance(r, Estimate) or r.ok
@@ -200,10 +208,7 @@ def subsampling_stderr(
         if m < need:
             break
         parts = rng.permutation(n)[: s * m].reshape(s, m)
-        try:
-            values = _values(estimator, list(parts), x, y)
-        except ValueError:
-            continue
+        values = _values(estimator, list(parts), x, y)
         values = values[np.isfinite(values)]
         if len(values) < 2:
             continue
@@ -260,7 +265,14 @@ def add_error_bar(
         stderr, details = fn(estimator, x, y, rng)
     if stderr is None:
         need = estimator.required_samples(x.shape[1], y.shape[1])
-        why = f"no two parts or resamples gave a value (n={x.shape[0]}, parts need >= {need})"
+        why = (
+            f"fewer than two parts or resamples gave a value (n={x.shape[0]}; the others were "
+            f"refused by the estimator or smaller than its {need} samples)"
+        )
+        no_error_bar(result, method, why)
+        return
+    if stderr == 0.0:
+        why = "every part or resample gave the same value, so its spread measures nothing"
         no_error_bar(result, method, why)
         return
     set_interval(result, method, stderr, details)

@@ -278,3 +278,32 @@ def test_a_plugin_function_gets_an_error_bar_in_estimate_mi_and_in_a_grid(tmp_pa
         rows = store.rows()
     assert list(rows["error_bar"]) == ["subsampling", "subsampling"]
     assert rows["mi_stderr"].between(0.005, 0.2).all()
+
+
+def test_refused_resamples_are_left_out_and_the_estimate_stands():
+    # y is x with two flips: a resample without the flipped rows has y == x, which the Gaussian
+    # estimator refuses (singular); those resamples give no value, the others the error bar.
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, 100).astype(float)
+    y = x.copy()
+    y[:2] = 1 - y[:2]
+    result = GaussianMI().estimate(x, y, error_bar="bootstrap")
+    assert result.ok and result.value == pytest.approx(1.2778, abs=1e-3)
+    assert 100 < result.extras["error_bar"]["resamples"] < errorbars.BOOTSTRAP_RESAMPLES
+    assert 0.1 < result.stderr < 0.5
+
+
+def test_a_zero_spread_gives_no_interval():
+    # With 8 samples and k = 3 only the two-part split is usable, and its parts give one value.
+    x, y = gaussian_pair(0.6, 8, seed=0)
+    result = KSG(k=3).estimate(x, y, error_bar="subsampling")
+    assert result.ok and result.stderr is None and result.ci_low is None
+    assert "same value" in result.message
+
+
+def test_grid_refuses_two_different_error_bars_for_one_estimator():
+    task = get_task("1v1-normal-0.75")
+    with pytest.raises(ValueError, match=r"sets error_bar='subsampling'.*give one of them"):
+        Grid(
+            [task], ["gaussian[error_bar=subsampling]"], ns=[100], seeds=[0], error_bar="bootstrap"
+        )

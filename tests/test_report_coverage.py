@@ -221,3 +221,40 @@ def test_mibench_report_lists_the_coverage_files(tmp_path):
     assert str(tmp_path / "report" / "coverage.csv") in res.output
     table = pd.read_csv(tmp_path / "report" / "coverage.csv")
     assert table["n_ok"].tolist() == [11]
+
+
+def test_a_cell_stored_twice_under_two_ids_counts_once():
+    # A grid run with error_bar="auto" and resumed with the method auto stands for stores the
+    # same (task, configuration, n, seed) under two cell ids: reports count it once.
+    from mibench.report.metrics import summarize
+
+    rows = []
+    for attempt, finished in (("a", "2026-01-01T00:00:00"), ("b", "2026-01-02T00:00:00")):
+        for seed in range(4):
+            rows.append(
+                {
+                    "cell_id": f"{attempt}{seed}",
+                    "task_id": "t",
+                    "label": "ksg",
+                    "estimator": "ksg",
+                    "params_json": "{}",
+                    "standardize": 1,
+                    "error_bar": "subsampling",
+                    "n": 100,
+                    "seed": seed,
+                    "mi_true": 0.5,
+                    "mi_estimate": 0.4 + 0.01 * seed,
+                    "mi_stderr": 0.05,
+                    "mi_ci_low": 0.3,
+                    "mi_ci_high": 0.45 if seed < 3 else 0.49,
+                    "status": "ok",
+                    "wall_seconds": 1.0,
+                    "samples_per_second": 1.0,
+                    "steps_per_second": float("nan"),
+                    "finished_at": finished,
+                }
+            )
+    table = pd.DataFrame(rows)
+    cov = coverage_table(table)
+    assert len(cov) == 1 and cov["n_intervals"].iloc[0] == 4
+    assert summarize(table)["n_rows"].iloc[0] == 4

@@ -44,7 +44,7 @@ def _read_table(path: Path) -> pd.DataFrame:
 @click.option(
     "--error-bar",
     "error_bar",
-    type=click.Choice([AUTO, *METHODS]),
+    type=click.Choice([AUTO, *(m for m in METHODS if m != "seeds")]),
     default=None,
     help="Add a standard error and 95 % interval: 'auto' (the estimator's own method), "
     "'subsampling' (any estimator), 'bootstrap' (binning, Gaussian), 'held-out' (neural).",

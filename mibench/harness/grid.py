@@ -98,6 +98,12 @@ class Grid:
                 est.validate()  # a bad value (mine[lr=abc]) is refused before any cell runs
             except ValueError as exc:
                 raise ValueError(f"estimator {spec!r}: {exc}") from None
+            own = params.get("error_bar")
+            if self.error_bar is not None and own is not None and own != self.error_bar:
+                raise ValueError(
+                    f"estimator {spec!r} sets error_bar={own!r} and the grid error_bar="
+                    f"{self.error_bar!r}: give one of them"
+                )
             try:
                 check_error_bar(self.error_bar, est, grouped=can_batch(type(est)))
             except ValueError as exc:

@@ -42,7 +42,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mibench.report.metrics import GROUP_COLUMNS, configuration_labels, require_columns
+from mibench.report.metrics import (
+    GROUP_COLUMNS,
+    configuration_labels,
+    distinct_cells,
+    require_columns,
+)
 
 #: The nominal level of the stored intervals ``[mi_ci_low, mi_ci_high]``.
 COVERAGE_LEVEL = 0.95
@@ -195,6 +200,7 @@ def coverage_table(results: pd.DataFrame) -> pd.DataFrame:
     require_columns(results, INTERVAL_COLUMNS, "results table")
     if results.empty:
         return pd.DataFrame(columns=COVERAGE_COLUMNS)
+    results = distinct_cells(results)
     results = results.assign(
         label=configuration_labels(results),
         error_bar=_methods(results),

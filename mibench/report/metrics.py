@@ -150,6 +150,40 @@ GRID_STANDARDIZE = "standardized_data"
 GRID_ERROR_BAR = "error_bar"
 
 
+#: What makes two rows the same cell for a report: one (task, configuration, n, seed).
+CELL_KEY = (
+    "task_id",
+    "label",
+    "estimator",
+    "params_json",
+    "standardize",
+    "error_bar",
+    "n",
+    "seed",
+)
+
+
+def distinct_cells(results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` with every (task, configuration, n, seed) once: the last finished row.
+
+    Two cell ids can hold one cell's computation. A grid run with ``error_bar="auto"`` and
+    resumed with the method ``auto`` stands for (``"subsampling"`` for KSG) stores each cell
+    twice, since the cell id records the option as given. Reports count such a seed once. The
+    key is :data:`CELL_KEY`, over the columns the table has (unchanged without ``task_id``,
+    ``n``, ``seed`` and ``params_json``).
+    """
+    key = [c for c in CELL_KEY if c in results.columns]
+    if not {"task_id", "n", "seed", "params_json"} <= set(key):
+        return results
+    order = np.arange(len(results))
+    if "finished_at" in results.columns:
+        order = np.argsort(results["finished_at"].astype(str).to_numpy(), kind="stable")
+    later = results.iloc[order].duplicated(key, keep="last").to_numpy()
+    drop = np.zeros(len(results), dtype=bool)
+    drop[order[later]] = True
+    return results[~drop] if drop.any() else results
+
+
 def configuration_labels(results: pd.DataFrame) -> pd.Series:
     """Labels that name one configuration each.
 
@@ -218,6 +252,7 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         ValueError: when a required column is missing.
     """
     require_columns(results, REQUIRED_COLUMNS, "results table")
+    results = distinct_cells(results)
     results = results.assign(label=configuration_labels(results))
     rows = [
         {**dict(zip(GROUP_COLUMNS, key, strict=True)), **_group_metrics(g)}
