@@ -135,13 +135,19 @@ def check_error_bar(method: Any, estimator: Estimator, *, grouped: bool = False)
         )
 
 
+def interval_quantile(dof: int | None = None) -> float:
+    """The factor z of the :data:`LEVEL` interval estimate ± z·stderr: the normal quantile
+    (1.96), or Student's t with ``dof`` degrees of freedom."""
+    q = 0.5 + LEVEL / 2
+    return float(stats.norm.ppf(q) if dof is None else stats.t.ppf(q, dof))
+
+
 def set_interval(
     result: Estimate, method: str, stderr: float, details: dict[str, Any], *, dof: int | None = None
 ) -> None:
     """Store an error bar in ``result``: ``stderr``, the :data:`LEVEL` interval (normal
     quantile, or Student's t with ``dof`` degrees of freedom), the method and the details."""
-    q = 0.5 + LEVEL / 2
-    z = float(stats.norm.ppf(q) if dof is None else stats.t.ppf(q, dof))
+    z = interval_quantile(dof)
     result.stderr = float(stderr)
     result.ci_low = result.value - z * result.stderr
     result.ci_high = result.value + z * result.stderr

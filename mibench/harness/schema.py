@@ -50,6 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mibench.errorbars import interval_quantile
 from mibench.estimate import Estimate, Status
 from mibench.harness.cells import Cell, canonical_json
 from mibench.harness.provenance import provenance
@@ -178,7 +179,7 @@ def _v3_interval(row: dict[str, Any]) -> tuple[str | None, float | None, float |
     method = json.loads(row.get("extras_json") or "{}").get("error_bar", {}).get("method")
     if stderr is None or value is None or method is None:
         return None, None, None
-    z = 1.959963984540054  # the normal quantile of mibench.errorbars.LEVEL
+    z = interval_quantile()
     return method, value - z * stderr, value + z * stderr
 
 
