@@ -1,4 +1,5 @@
-"""Estimator registry: stable names, ``name[param=value,...]`` specs, plug-ins.
+"""Estimator registry: stable names, ``name[param=value,...]`` specs and sweeps of them
+(``name[k=3|5|10]``, :func:`expand_sweep`), plug-ins.
 
 Built-in estimators register themselves when :mod:`mibench.baselines`, :mod:`mibench.neural`
 and :mod:`mibench.external` are imported; installed packages add theirs through the entry-point
@@ -10,6 +11,8 @@ group ``mibench.estimators`` (each entry point names a zero-argument function th
 from __future__ import annotations
 
 import ast
+import itertools
+import math
 import re
 from collections.abc import Callable
 from importlib import import_module
@@ -26,6 +29,12 @@ _REGISTRY: dict[str, Callable[..., Estimator]] = {}
 _loaded = False
 
 _SPEC_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[(.*)\])?\s*$")
+
+#: Separates the values of a hyperparameter in a sweep spec, ``ksg[k=3|5|10]``.
+SWEEP_SEPARATOR = "|"
+#: The most configurations one sweep spec may expand into (a larger product is almost surely
+#: a typo; list several sweeps to go beyond it).
+MAX_SWEEP_CONFIGURATIONS = 256
 
 
 def register_estimator(
@@ -96,23 +105,53 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def split_top_level(text: str) -> list[str]:
-    """Split ``text`` on the commas outside brackets, braces and parentheses; strip the parts.
-
-    ``"ksg,mine[hidden=(64, 64),lr=1e-3]"`` gives ``["ksg", "mine[hidden=(64, 64),lr=1e-3]"]``.
-    Empty parts are dropped.
-    """
-    parts, depth, start = [], 0, 0
+def _split_outside(text: str, separator: str) -> list[str]:
+    """Split ``text`` on the ``separator`` characters that lie outside brackets, braces,
+    parentheses and quoted strings (``'...'``, ``"..."``, with backslash escapes); the parts
+    are returned as written, unstripped."""
+    parts, depth, start, quote, escaped = [], 0, 0, "", False
     for i, ch in enumerate(text):
-        if ch in "([{":
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif ch == "," and depth == 0:
+        elif ch == separator and depth == 0:
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
+    return parts
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split ``text`` on the commas outside brackets, braces, parentheses and quoted strings;
+    strip the parts.
+
+    ``"ksg,mine[hidden=(64, 64),lr=1e-3]"`` gives ``["ksg", "mine[hidden=(64, 64),lr=1e-3]"]``
+    and ``"ksg[k=3|5|10],mine"`` gives ``["ksg[k=3|5|10]", "mine"]`` (a sweep stays one part).
+    Empty parts are dropped.
+    """
+    return [p.strip() for p in _split_outside(text, ",") if p.strip()]
+
+
+def _match_spec(spec: str) -> tuple[str, str]:
+    """The name and the bracketed text (``""`` without brackets) of ``spec``.
+
+    Raises:
+        ValueError: when ``spec`` is not ``name`` or ``name[...]``.
+    """
+    match = _SPEC_RE.match(spec)
+    if not match:
+        raise ValueError(f"estimator spec must look like 'name' or 'name[a=1,b=2]', got {spec!r}")
+    return match.group(1), match.group(2) or ""
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -123,24 +162,88 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     a string (``device=cuda``, ``standardize=none``).
 
     Raises:
-        ValueError: when ``spec`` is not of that form, or sets a parameter twice.
+        ValueError: when ``spec`` is not of that form, sets a parameter twice, or is a sweep
+            (a ``|`` outside brackets and quotes in a value; see :func:`expand_sweep`).
     """
-    match = _SPEC_RE.match(spec)
-    if not match:
-        raise ValueError(f"estimator spec must look like 'name' or 'name[a=1,b=2]', got {spec!r}")
-    name, body = match.group(1), match.group(2)
+    name, body = _match_spec(spec)
     params: dict[str, Any] = {}
-    if body and body.strip():
-        for part in split_top_level(body):
-            if "=" not in part:
-                raise ValueError(
-                    f"estimator spec {spec!r}: each parameter must be 'param=value', got {part!r}"
-                )
-            key, value = (t.strip() for t in part.split("=", 1))
-            if key in params:
-                raise ValueError(f"estimator spec {spec!r} sets {key!r} twice")
-            params[key] = _parse_value(value)
+    for part in split_top_level(body):
+        if "=" not in part:
+            raise ValueError(
+                f"estimator spec {spec!r}: each parameter must be 'param=value', got {part!r}"
+            )
+        key, value = (t.strip() for t in part.split("=", 1))
+        if len(_split_outside(value, SWEEP_SEPARATOR)) > 1:
+            raise ValueError(
+                f"estimator spec {spec!r}: {key}={value} holds '|', which separates the "
+                "values of a sweep; a sweep expands into one configuration per value in a "
+                "grid (mibench run --estimators, a run file, mibench.run), not in one "
+                "estimator: give a single value here"
+            )
+        if key in params:
+            raise ValueError(f"estimator spec {spec!r} sets {key!r} twice")
+        params[key] = _parse_value(value)
     return name, params
+
+
+def expand_sweep(spec: str) -> list[str]:
+    """Expand a sweep spec into one plain estimator spec per combination of its values.
+
+    In a sweep, a hyperparameter lists several values separated by ``|`` outside brackets and
+    quotes: ``"ksg[k=3|5|10]"`` gives ``["ksg[k=3]", "ksg[k=5]", "ksg[k=10]"]``, and
+    ``"mine[hidden=(64,64)|(128,128),lr=1e-4|5e-4]"`` four specs, the combinations of
+    :func:`itertools.product` over the parameters in the order written (the last one varying
+    fastest), values in the order written. Each value keeps its text as written; a spec
+    without a sweep is returned unchanged, ``[spec]``.
+
+    Raises:
+        ValueError: naming ``spec``, for a malformed spec (:func:`parse_spec`), a ``|`` in the
+            estimator name, an empty value (``k=3||5``, ``k=|3``), a value given twice in one
+            parameter (``k=3|3``, or ``lr=1e-4|0.0001``: the same value read as a literal), or
+            more than :data:`MAX_SWEEP_CONFIGURATIONS` combinations.
+    """
+    if SWEEP_SEPARATOR in spec.split("[", 1)[0]:
+        raise ValueError(
+            f"estimator spec {spec!r}: '|' sweeps the values of a hyperparameter, not the "
+            "estimator name; list several estimators separated by commas"
+        )
+    name, body = _match_spec(spec)
+    parts = split_top_level(body)
+    choices: list[list[str]] = []
+    for part in parts:
+        key, sep, value = part.partition("=")
+        values = _split_outside(value, SWEEP_SEPARATOR) if sep else [value]
+        if len(values) == 1:
+            choices.append([part])
+            continue
+        key, values = key.strip(), [v.strip() for v in values]
+        if not all(values):
+            raise ValueError(f"estimator spec {spec!r}: an empty value in the sweep {part!r}")
+        seen: dict[str, str] = {}
+        for v in values:
+            read = repr(_parse_value(v))
+            if read in seen:
+                same = "" if seen[read] == v else f" ({seen[read]} and {v})"
+                raise ValueError(
+                    f"estimator spec {spec!r}: the sweep {part!r} gives the value {v} twice{same}"
+                )
+            seen[read] = v
+        choices.append([f"{key}={v}" for v in values])
+    count = math.prod(len(c) for c in choices)
+    if count == 1:
+        return [spec]
+    if count > MAX_SWEEP_CONFIGURATIONS:
+        raise ValueError(
+            f"estimator spec {spec!r} sweeps {count} configurations, more than "
+            f"{MAX_SWEEP_CONFIGURATIONS}: split it into several sweeps"
+        )
+    specs = [f"{name}[{','.join(combo)}]" for combo in itertools.product(*choices)]
+    for one in specs:
+        try:
+            parse_spec(one)
+        except ValueError as exc:  # a key given twice, a part without '='
+            raise ValueError(f"sweep {spec!r}: {exc}") from None
+    return specs
 
 
 def get_estimator(spec: str, **params: Any) -> Estimator:

@@ -9,6 +9,8 @@ Installed as ``mibench.tasks`` (the repository folder is ``tasks/``).
   and their tasks.
 - :func:`load_tasks_file` registers tasks and suites declared in a TOML file
   (:mod:`mibench.tasks.toml_tasks`).
+- :func:`pmi_profile` draws a task's pointwise-MI profile (the distribution of its PMI,
+  :mod:`mibench.tasks.profiles`); :func:`has_pmi` says whether a task has one.
 """
 
 # The repository folder imported as a top-level package (from the repository root) fails at once.
@@ -24,6 +26,7 @@ if __name__ != "mibench.tasks":
 from mibench.tasks import suites as _suites  # noqa: F401 - registers the built-in suites
 from mibench.tasks.base import Distribution, Suite, Task, Transform
 from mibench.tasks.idgrammar import BASE_KINDS, apply_transform, build_task, id_patterns
+from mibench.tasks.profiles import PMIProfile, has_pmi, pmi_profile
 from mibench.tasks.registry import (
     find_task,
     get_suite,
@@ -39,6 +42,7 @@ from mibench.tasks.toml_tasks import load_tasks_file
 __all__ = [
     "BASE_KINDS",
     "Distribution",
+    "PMIProfile",
     "Staircase",
     "StreamingTask",
     "Suite",
@@ -49,10 +53,12 @@ __all__ = [
     "find_task",
     "get_suite",
     "get_task",
+    "has_pmi",
     "id_patterns",
     "list_suites",
     "list_tasks",
     "load_tasks_file",
+    "pmi_profile",
     "register_suite",
     "register_task",
 ]

@@ -85,3 +85,53 @@ for _cls in (GaussianCorrelation, AlwaysFails, SeededNoise, Sleeps, KillsItsProc
 @pytest.fixture
 def test_estimators() -> dict[str, type[Estimator]]:
     return {c.name: c for c in (GaussianCorrelation, AlwaysFails, SeededNoise, Sleeps)}
+
+
+#: Names of a Chromium (or Chrome) executable, in order of preference.
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless-capable Chromium. Skips without one, except on CI (``CI`` set),
+    where ``.ci/run`` installs Debian's ``chromium`` and its absence is a failure."""
+    import shutil
+
+    found = next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("no Chromium on CI: .ci/run installs Debian's chromium")
+        pytest.skip("no Chromium installed (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def dump_dom(chromium: str):
+    """``dump_dom(page, fragment="")``: the DOM of an HTML file after headless Chromium has
+    loaded it and run its scripts (``--dump-dom``, with virtual time for the asynchronous
+    decompression of the details)."""
+    import subprocess
+    import tempfile
+
+    def dump(page, fragment: str = "") -> str:
+        with tempfile.TemporaryDirectory() as profile:
+            done = subprocess.run(
+                [
+                    chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    f"--user-data-dir={profile}",
+                    "--virtual-time-budget=20000",
+                    "--dump-dom",
+                    page.resolve().as_uri() + fragment,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=True,
+            )
+        return done.stdout
+
+    return dump

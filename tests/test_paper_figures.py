@@ -29,6 +29,8 @@ SCALES = {
 }
 #: Extra arguments per figure (the invariance grid at tiny scale, three estimators of it).
 EXTRA = {"invariance": ["--estimators", "ksg,gaussian-copula,mine"]}
+#: Figures without cells, drawn directly (tested in their own files: tests/test_pmi_profiles.py).
+DIRECT = ("pmi-profiles",)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def _csv(folder, name) -> pd.DataFrame:
 def test_list_names_every_figure() -> None:
     res = CliRunner().invoke(main, ["figures", "--list"])
     assert res.exit_code == 0
-    for name in SCALES:
+    for name in [*SCALES, *DIRECT]:
         assert name in res.output
 
 
@@ -73,7 +75,7 @@ def test_unknown_figure_is_a_usage_error_listing_the_names(tmp_path) -> None:
     res = CliRunner().invoke(main, ["figures", "nope", "--out", str(tmp_path)])
     assert res.exit_code == 2
     assert "unknown figure 'nope'" in res.output
-    for name in SCALES:
+    for name in [*SCALES, *DIRECT]:
         assert name in res.output
 
 
@@ -81,7 +83,7 @@ def test_unknown_figure_is_a_usage_error_listing_the_names(tmp_path) -> None:
 def test_every_figure_writes_its_files(made, name) -> None:
     _, folders = made
     folder = folders[name]
-    for f in ("results.parquet", "COMMAND.txt", "README.md"):
+    for f in ("results.parquet", "COMMAND.txt", "README.md", "report.html"):
         assert (folder / f).is_file(), f
     assert not (folder / "results.csv").exists()
     pngs = list(folder.glob("*.png"))

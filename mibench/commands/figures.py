@@ -123,7 +123,10 @@ def figures(
         raise click.UsageError(str(exc)) from exc
     if made.run_summary:
         click.echo(made.run_summary)
-    click.echo(f"{made.stored} of {made.expected} cells of {name!r} stored in {made.folder}.")
+    if made.expected:
+        click.echo(f"{made.stored} of {made.expected} cells of {name!r} stored in {made.folder}.")
+    else:
+        click.echo(f"{name!r} has no cells: computed directly into {made.folder}.")
     click.echo("Files written:")
     for p in made.written:
         click.echo(f"  {p}")

@@ -62,7 +62,9 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
     "--estimators",
     default=DEFAULT_ESTIMATORS,
     show_default=True,
-    help="Comma-separated estimator specs, each 'name' or 'name[param=value,...]'.",
+    help="Comma-separated estimator specs, each 'name' or 'name[param=value,...]'; a sweep "
+    "such as 'ksg[k=3|5|10]' or 'mine[lr=1e-4|5e-4,batch_size=128|256]' runs one configuration "
+    "per value (per combination), and `mibench report` then names the best per task.",
 )
 @click.option(
     "--n",

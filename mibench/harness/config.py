@@ -3,7 +3,7 @@
 Keys (all optional; command-line options given explicitly take precedence)::
 
     suite = "standard"                 # or: tasks = ["1v1-normal-0.75", ...]
-    estimators = ["ksg", "ksg[k=10]", "mine[lr=5e-4]"]
+    estimators = ["ksg", "ksg[k=10]", "mine[lr=5e-4]"]  # a sweep: "ksg[k=5|10|20]"
     n = [1000, 10000]                  # an integer or a list
     seeds = 5                          # a count (0..4) or an explicit list [0, 3, 7]
     device = "cpu"                     # cpu, cuda, auto

@@ -12,7 +12,7 @@ from mibench.devices import resolve_device
 from mibench.errorbars import check_error_bar
 from mibench.harness.cells import Cell, canonical_json
 from mibench.harness.jobs import can_batch
-from mibench.registry import get_estimator, parse_spec
+from mibench.registry import expand_sweep, get_estimator, parse_spec
 from mibench.tasks import Task
 from mibench.tasks.streaming import StreamingTask
 
@@ -35,7 +35,9 @@ class Grid:
     Args:
         tasks: the tasks to run.
         estimators: estimator specs, ``name`` or ``name[param=value,...]``; several
-            configurations of one estimator are allowed.
+            configurations of one estimator are allowed. A sweep, ``ksg[k=3|5|10]``, is
+            replaced by its configurations (:func:`~mibench.registry.expand_sweep`) on
+            construction, so ``estimators`` then lists plain specs only.
         ns: sample sizes.
         seeds: replicate seeds.
         standardize: standardise x and y per column after sampling (the protocol of
@@ -47,7 +49,7 @@ class Grid:
             None for none.
 
     Raises:
-        ValueError: for an empty axis, an unknown estimator, a bad hyperparameter, a
+        ValueError: for an empty axis, an unknown estimator, a bad hyperparameter or sweep, a
             non-positive n, a ``device`` that is unknown or absent (``cuda`` without CUDA),
             or an ``error_bar`` that is unknown or that an estimator cannot give.
     """
@@ -65,6 +67,7 @@ class Grid:
         for axis in ("tasks", "estimators", "ns", "seeds"):
             if not getattr(self, axis):
                 raise ValueError(f"grid axis {axis!r} must not be empty")
+        self.estimators = [one for spec in self.estimators for one in expand_sweep(spec)]
         streaming = [t.id for t in self.tasks if not isinstance(t, Task)]
         if streaming:
             raise ValueError(
@@ -114,7 +117,8 @@ class Grid:
 
     def cells(self) -> list[Cell]:
         """All cells, ordered task-major, then n, seed and estimator; a cell that the axes
-        give twice (a repeated seed, or ``ksg`` and ``ksg[k=3]``) is listed once."""
+        give twice (a repeated seed, ``ksg`` and ``ksg[k=3]``, or ``ksg[k=5|10]`` and
+        ``ksg[k=5]``) is listed once, at its first place, under its last label."""
         cells = [
             Cell(
                 task_id=task.id,

@@ -80,7 +80,9 @@ def run(
     Args:
         tasks: task ids or :class:`~mibench.tasks.Task` objects (one, or a list); or None
             with ``suite``.
-        estimators: estimator specs, ``name`` or ``name[param=value,...]`` (one, or a list).
+        estimators: estimator specs, ``name`` or ``name[param=value,...]`` (one, or a list);
+            a sweep, ``"ksg[k=3|5|10]"``, gives one configuration per value
+            (:func:`~mibench.registry.expand_sweep`).
         n: sample size(s).
         seeds: a number of replicate seeds (``0..seeds-1``) or a list of seeds.
         suite: a suite name (``mibench list suites``) instead of ``tasks``.
@@ -107,8 +109,8 @@ def run(
 
     Raises:
         ValueError: for a bad argument (naming it): no or both of ``tasks`` and ``suite``, an
-            unknown task or estimator, a bad hyperparameter, n or seeds, device, error bar,
-            executor or timeout.
+            unknown task or estimator, a bad hyperparameter or sweep, n or seeds, device,
+            error bar, executor or timeout.
     """
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         if seeds < 1:

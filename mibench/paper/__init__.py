@@ -9,8 +9,8 @@ from its tables), and one module per figure: :mod:`~mibench.paper.bottleneck`,
 :mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.mode_collapse`,
 :mod:`~mibench.paper.standard_heatmap`,
 :mod:`~mibench.paper.bias_variance`, :mod:`~mibench.paper.coverage`,
-:mod:`~mibench.paper.invariance` and
-:mod:`~mibench.paper.reconstruction`. Importing this
+:mod:`~mibench.paper.invariance`, :mod:`~mibench.paper.reconstruction` and
+:mod:`~mibench.paper.pmi_profiles` (no cells: its draw computes the profiles). Importing this
 package registers every figure.
 """
 
@@ -21,6 +21,7 @@ from mibench.paper import (  # noqa: F401 - importing the figure modules registe
     invariance,
     mine_gaussian,
     mode_collapse,
+    pmi_profiles,
     reconstruction,
     staircase,
     staircase_lee_rhee,

@@ -4,10 +4,15 @@ A figure's folder is ``<out>/<name>`` at full scale and ``<out>/<name>-scale<s>`
 What it keeps (and what is committed under ``results/figures/``) is the committed-results
 format of :mod:`mibench.harness.archive`: the figure's rows as ``results.parquet``, their
 traces as ``traces.parquet``, the figure (PNG and PDF), its tables, ``COMMAND.txt`` (every
-command that ran into the folder, with its date) and ``README.md`` (caption, files). The
+command that ran into the folder, with its date), ``README.md`` (caption, files) and
+``report.html``, the figure's results page (:mod:`mibench.report.html`). The
 SQLite store ``results.sqlite`` beside them is the working store of a run: rebuilt from the
 tables when missing, so that a run resumes where the committed tables stop, and not meant
 to be committed.
+
+A figure whose plan has no cells (``pmi-profiles``) is computed directly by its draw, from
+the tasks themselves: its folder holds the figure, its tables, ``COMMAND.txt``, ``README.md``
+and ``report.html``, and no results tables, since no estimator ran.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from mibench.harness.archive import (
 from mibench.harness.lock import folder_lock
 from mibench.harness.runner import execute
 from mibench.harness.store import STORE_FILE, ResultStore, expand_params, store_file_used
-from mibench.paper.registry import Drawing, PaperFigure
+from mibench.paper.registry import Drawing, PaperFigure, title_caption
 from mibench.paper.scale import Scale
+from mibench.report.html import PAGE_FILE, write_page
 
 
 @dataclass
@@ -63,17 +69,76 @@ def _readme(figure: PaperFigure, drawing: Drawing, written: list[Path]) -> str:
     images = [p.name for p in written if p.suffix == ".png"]
     lines = [f"# `{figure.name}`: {figure.description}", "", f"Source: {figure.source}.", ""]
     lines += [f"![{figure.name}]({name})" for name in images]
+    if drawing.expected:
+        caption = drawing.caption(f"{figure.description}; {len(drawing.results)} cells.")
+        made = (
+            "Made by the commands in `COMMAND.txt` (run again to resume; finished cells are "
+            "skipped). This figure's rows: `results.parquet`; their training traces: "
+            "`traces.parquet` (zstd-compressed Parquet; `mibench report` reads this folder)."
+        )
+    else:
+        caption = drawing.caption(f"{figure.description}.")
+        made = (
+            "Made by the commands in `COMMAND.txt`, computed directly from the tasks (no "
+            "estimator cells, so no `results.parquet`); its seeds are fixed, so running it "
+            "again writes the same figure and tables."
+        )
     lines += [
         "",
-        drawing.caption(f"{figure.description}; {len(drawing.results)} cells."),
+        caption,
         "",
-        "Made by the commands in `COMMAND.txt` (run again to resume; finished cells are "
-        "skipped). This figure's rows: `results.parquet`; their training traces: "
-        "`traces.parquet` (zstd-compressed Parquet; `mibench report` reads this folder).",
+        made,
         "",
         "Files: " + ", ".join(f"`{p.name}`" for p in written) + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _log_command(folder: Path, command: str) -> None:
+    with (folder / "COMMAND.txt").open("a", encoding="utf-8") as fh:
+        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        fh.write(f"# {stamp}\n{command}\n")
+
+
+def _page(figure: PaperFigure, drawing: Drawing, drawn: list[Path]) -> Path:
+    """Write the figure's results page (:mod:`mibench.report.html`) beside it: its rows, its
+    drawn PNGs and, for a figure without cells, the CSV tables its draw wrote."""
+    commands = drawing.folder / "COMMAND.txt"
+    return write_page(
+        drawing.results,
+        drawing.traces,
+        drawing.folder / PAGE_FILE,
+        title=f"{figure.name}: {figure.description}",
+        about=[
+            f"Source: {figure.source}.",
+            title_caption(drawing.caption(f"{figure.description}.")),
+        ],
+        figures=[p for p in drawn if p.suffix == ".png"],
+        commands=commands.read_text(encoding="utf-8") if commands.is_file() else "",
+        tables=[]
+        if drawing.expected
+        else [(p.stem.replace("_", " "), "", pd.read_csv(p)) for p in drawn if p.suffix == ".csv"],
+    )
+
+
+def _make_direct(
+    figure: PaperFigure, scale: Scale, folder: Path, command: str, run: bool
+) -> MadeFigure:
+    """Draw a figure whose plan has no cells: its draw computes what it shows."""
+    if not run:
+        raise ValueError(
+            f"figure {figure.name!r} stores no cells to redraw from: its draw computes it "
+            "directly from the tasks; run it without --no-run"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    empty = pd.DataFrame()
+    drawing = Drawing(results=empty, traces=empty, folder=folder, scale=scale, expected=0)
+    with folder_lock(folder):
+        _log_command(folder, command)
+        drawn = figure.draw(drawing)
+        drawn.append(_page(figure, drawing, drawn))
+        (folder / "README.md").write_text(_readme(figure, drawing, drawn), encoding="utf-8")
+    return MadeFigure(folder, "", 0, 0, [*drawn, folder / "README.md"])
 
 
 def _stored(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -99,6 +164,9 @@ def make_figure(
 ) -> MadeFigure:
     """Compute the pending cells of ``figure`` at ``scale`` into its folder and draw it.
 
+    A figure whose plan has no cells is drawn at once: its draw computes what it shows
+    (module docstring).
+
     Args:
         figure: the figure.
         scale: its scale.
@@ -119,7 +187,8 @@ def make_figure(
 
     Raises:
         ValueError: when ``estimators`` names an estimator outside the figure, or when no cell of
-            the figure is stored (nothing to draw; with ``run=False`` nothing is created).
+            the figure is stored (nothing to draw; with ``run=False`` nothing is created), or
+            ``run=False`` for a figure without cells.
         StoreError: (a ValueError) when another run holds the folder's lock, or its store is
             unusable.
     """
@@ -130,6 +199,8 @@ def make_figure(
             f"estimators must name estimators of figure {figure.name!r} {work.estimators()}, got "
             f"{sorted(set(estimators) - set(work.estimators()))}"
         )
+    if not work.cells:
+        return _make_direct(figure, scale, folder, command, run)
     if not run and not (has_tables(folder) or store_file_used(folder / STORE_FILE)):
         raise ValueError(f"{folder} holds no results of figure {figure.name!r}; run it first")
     folder.mkdir(parents=True, exist_ok=True)
@@ -139,9 +210,7 @@ def make_figure(
         with folder_lock(folder), ResultStore(folder / STORE_FILE) as store:
             # Logged once the folder is ours: a refused run leaves COMMAND.txt as it was (and
             # a redraw, which computes nothing, never touches it).
-            with (folder / "COMMAND.txt").open("a", encoding="utf-8") as fh:
-                stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-                fh.write(f"# {stamp}\n{command}\n")
+            _log_command(folder, command)
             if has_tables(folder):
                 restore_store(folder, store)
             summary = execute(
@@ -173,6 +242,7 @@ def make_figure(
     else:
         tables = [p for p in (folder / RESULTS_FILE, folder / TRACES_FILE) if p.is_file()]
     drawn = figure.draw(drawing)
+    drawn.append(_page(figure, drawing, drawn))
     (folder / "README.md").write_text(_readme(figure, drawing, tables + drawn), encoding="utf-8")
     written = (tables if run else []) + drawn + [folder / "README.md"]
     return MadeFigure(folder, summary, len(results), len(ids), written)

@@ -27,7 +27,8 @@ class Drawing:
     """What a figure is drawn from and where it goes.
 
     Attributes:
-        results: the figure's rows of the results table (only cells of its plan).
+        results: the figure's rows of the results table (only cells of its plan; empty
+            for a figure without cells).
         traces: the trace side table of those rows (cell_id, step, train_value, test_value).
         folder: the figure's run folder; files are written there.
         scale: the scale of the run.
@@ -79,7 +80,8 @@ class PaperFigure:
         name: the command-line name (kebab-case).
         description: one line for ``mibench figures --list``.
         source: the paper(s) whose figure this reproduces.
-        plan: the cells behind the figure at a scale.
+        plan: the cells behind the figure at a scale; none for a figure whose draw computes
+            what it shows from the tasks (``pmi-profiles``).
         draw: writes the figure (PNG and PDF) and its tables; returns the paths written.
     """
 

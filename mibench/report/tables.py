@@ -1,6 +1,7 @@
 """Tables of a run: the exported results (CSV, Parquet) and the report tables (CSV, Markdown,
-LaTeX) — the metric summary, the samples-to-factor table and, for runs with error bars, the
-coverage table."""
+LaTeX) — the metric summary, the samples-to-factor table, for runs with error bars the
+coverage table and, for runs with several configurations of an estimator (a sweep), the best
+configuration per task."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tabulate import tabulate
 
 from mibench.harness.archive import write_tables
 from mibench.harness.store import ResultStore
+from mibench.report.best import best_configurations
 from mibench.report.coverage import coverage_table, has_intervals
 from mibench.report.invariance import has_pairs, invariance_scores, invariance_table
 from mibench.report.metrics import samples_to_factor, summarize
@@ -51,6 +53,33 @@ COVERAGE_DISPLAY = {
     "sd": ("sd", ".4f"),
     "stderr_ratio": ("stderr/sd", ".2f"),
 }
+
+#: Best-configuration columns shown in the Markdown and LaTeX tables, with their headers and
+#: formats; ``split`` is written from the seed columns and ``optimistic``.
+BEST_DISPLAY = {
+    "task_id": ("task", ""),
+    "estimator": ("estimator", ""),
+    "n": ("n", "d"),
+    "n_configurations": ("configs", "d"),
+    "winner": ("winner", ""),
+    "winner_rmse_eval": ("winner RMSE (eval)", ".4f"),
+    "winner_rmse_eval_se": ("± se", ".4f"),
+    "winner_failure_rate_eval": ("winner fail rate", ".2f"),
+    "default_label": ("default", ""),
+    "default_rmse_eval": ("default RMSE (eval)", ".4f"),
+    "default_rmse_eval_se": ("± se", ".4f"),
+    "hindsight_best": ("best in hindsight", ""),
+    "hindsight_rmse_eval": ("its RMSE (eval)", ".4f"),
+    "cannot_win": ("cannot win (no ok selection row)", ""),
+    "split": ("seeds: select / evaluate", ""),
+}
+
+
+def _split_text(row: pd.Series) -> str:
+    """How the seeds of a best-configuration row were split, optimistic rows said so."""
+    if row["optimistic"]:
+        return f"optimistic: seed {row['selection_seeds']} both selects and evaluates"
+    return f"{row['selection_seeds']} / {row['evaluation_seeds']}"
 
 
 def export_run(run_dir: str | Path, store: ResultStore) -> tuple[list[Path], pd.DataFrame]:
@@ -127,7 +156,12 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
     ``coverage.{csv,md,tex}`` (one row per (task, label, n, error-bar method): the share of
     seeds whose interval contains the true MI, with its Wilson interval, the mean interval
     width and the stored standard error against the seed-to-seed sd;
-    :func:`~mibench.report.coverage.coverage_table`) and, when the run holds a paired
+    :func:`~mibench.report.coverage.coverage_table`), when an estimator ran in two or more
+    configurations (a sweep such as ``ksg[k=3|5|10]``), ``best_configuration.{csv,md,tex}``
+    (one row per (task, estimator, n): the configuration with the smallest RMSE on half of the
+    seeds and its RMSE on the other half, beside the default's and the best in hindsight;
+    :func:`~mibench.report.best.best_configurations`; rows with a single seed are marked
+    optimistic; a table without a ``seed`` column has none) and, when the run holds a paired
     invariance study, ``invariance.csv`` and ``invariance_scores.csv``
     (:mod:`mibench.report.invariance`).
 
@@ -161,6 +195,14 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
         written += _write_text_tables(
             coverage[list(COVERAGE_DISPLAY)], out / "coverage", headers, formats
         )
+    # every stored row has a seed; a table made by hand without one has no halves to split
+    best = best_configurations(results) if "seed" in results.columns else pd.DataFrame()
+    if not best.empty:
+        best.to_csv(out / "best_configuration.csv", index=False)
+        written.append(out / "best_configuration.csv")
+        shown = best.assign(split=best.apply(_split_text, axis=1))[list(BEST_DISPLAY)]
+        headers, formats = (list(v) for v in zip(*BEST_DISPLAY.values(), strict=True))
+        written += _write_text_tables(shown, out / "best_configuration", headers, formats)
     if has_pairs(results):
         table = invariance_table(results)
         table.to_csv(out / "invariance.csv", index=False)
