@@ -93,7 +93,12 @@ def has_pmi(task: object) -> bool:
     evaluates its log-densities; False otherwise (a streaming task, say).
 
     Evaluates the log-densities at a single draw.
+
+    Raises:
+        TypeError: for a task id (a string): look the task up first (``get_task(id)``).
     """
+    if isinstance(task, str):
+        raise TypeError(f"has_pmi takes a task, not its id {task!r}: pass get_task({task!r})")
     if not isinstance(task, Task):
         return False
     dist = task.distribution

@@ -273,3 +273,8 @@ def test_the_figure_refuses_no_run_and_estimators(tmp_path):
         res.output
     )
     assert not list(tmp_path.iterdir())
+
+
+def test_has_pmi_refuses_a_task_id():
+    with pytest.raises(TypeError, match="get_task"):
+        has_pmi("1v1-normal-0.75")

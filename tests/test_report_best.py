@@ -148,3 +148,13 @@ def test_report_writes_the_table_only_for_several_configurations(tmp_path):
 def test_missing_column_is_named():
     with pytest.raises(ValueError, match="seed"):
         best_configurations(_rows(ERRORS).drop(columns="seed"))
+
+
+def test_rmses_equal_up_to_rounding_are_a_tie_won_by_the_first():
+    # The same estimates, the second configuration's off by one part in 1e16: a tie on both
+    # halves, so the winner and the best in hindsight are both the first configuration.
+    errors = {"e": {0: 0.1, 1: 0.2}, "e[a=1]": {0: 0.1, 1: 0.2 + 2e-17}}
+    rows = _rows(errors)
+    rows.loc[rows["label"] == "e[a=1]", "mi_estimate"] *= 1 - 1e-16
+    best = best_configurations(rows).iloc[0]
+    assert best["winner"] == best["hindsight_best"] == "e"

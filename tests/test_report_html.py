@@ -258,3 +258,50 @@ def test_page_of_a_sweep_shows_the_best_configuration_per_task(tmp_path):
     assert parsed.rows["summary-table"] == 3
     assert parsed.rows["best-table"] == 1  # one (task, estimator, n)
     assert re.search(r"<td>ksg\[k=(5|10)\]</td>|<td>ksg</td>", page.split('id="best-table"')[1])
+
+
+def test_a_results_file_gets_the_figures_and_traces_of_its_run_folder(small_run, tmp_path):
+    from mibench.report.html import write_run_page
+
+    for name in ("results.csv", "results.parquet"):
+        parsed = _parse(write_run_page(small_run / name, tmp_path / name).read_text("utf-8"))
+        assert len(parsed.images) == 1  # estimate_vs_true.png beside the file
+        data = _document(parsed)
+        assert sum(span is not None for span in data["cells"]["trace"]) == 4  # the MINE cells
+
+
+def test_run_figures_come_from_the_run_the_plot_and_the_report_folders(tmp_path):
+    from mibench.report.html import run_figures
+
+    for sub in ("", "figures", "report", "other"):
+        (tmp_path / sub).mkdir(exist_ok=True)
+        for name in ("b.png", "a.png"):
+            (tmp_path / sub / name).write_bytes(b"")
+    got = [p.relative_to(tmp_path).as_posix() for p in run_figures(tmp_path)]
+    assert got == [
+        f"{sub}{name}" for sub in ("", "figures/", "report/") for name in ("a.png", "b.png")
+    ]
+
+
+def test_headers_use_the_fields_spelling():
+    from mibench.report.html import header
+
+    assert header("mi_true") == "MI true" and header("task_id") == "task"
+    assert header("winner_rmse_eval_se") == "winner RMSE eval s.e."
+    assert header("coverage", {"coverage": "cov."}) == "cov."
+
+
+def test_an_empty_results_file_is_refused_with_its_name(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match="empty.csv: results file is empty"):
+        load_results(empty)
+
+
+def test_a_task_without_a_profile_says_why_in_the_details(small_run, tmp_path, dump_dom):
+    results = load_results(small_run).assign(task_version=99)  # no built-in task at version 99
+    page = tmp_path / PAGE_FILE
+    page.write_text(render_page(results, load_traces(small_run), title="t"), encoding="utf-8")
+    assert _document(_parse(page.read_text(encoding="utf-8")))["profiles"] == {}
+    dom = dump_dom(page, "#group=0")
+    assert 'data-loaded="0"' in dom and 'id="no-profile"' in dom and 'id="pmi-profile"' not in dom

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from mibench.commands.common import load_tasks_file, tasks_file_option
+
 
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
@@ -29,7 +31,10 @@ import click
     help="Also write report.html: one self-contained page of the run (tables, figures, "
     "per-cell details) to open in a browser.",
 )
-def report(run_dir: Path, out: Path | None, factor: float, html: bool) -> None:
+@tasks_file_option
+def report(
+    run_dir: Path, out: Path | None, factor: float, html: bool, tasks_file: str | None
+) -> None:
     """Write the summary tables of a run (CSV, Markdown, LaTeX).
 
     RUN_DIR is a run folder or a .sqlite/.parquet/.csv results file. Tables: per (task,
@@ -42,6 +47,8 @@ def report(run_dir: Path, out: Path | None, factor: float, html: bool) -> None:
     """
     from mibench.report.load import load_results
     from mibench.report.tables import write_report
+
+    load_tasks_file(tasks_file)  # the page's PMI profiles of a run's own tasks
 
     try:
         results = load_results(run_dir)

@@ -103,10 +103,19 @@ def _rmse(rows: pd.DataFrame) -> tuple[float, float, float]:
     return rmse, se, failure_rate
 
 
+#: Relative difference under which two RMSEs are a tie (rounding, not a difference in
+#: accuracy: configurations that give the same estimates up to the last bits).
+TIE_TOLERANCE = 1e-12
+
+
 def _smallest(values: dict[str, float]) -> str | None:
-    """The key of the smallest finite value (the first on ties), or None."""
+    """The key of the smallest finite value, or None; values within :data:`TIE_TOLERANCE` of
+    the smallest are a tie, which goes to the first key."""
     finite = {k: v for k, v in values.items() if np.isfinite(v)}
-    return min(finite, key=finite.__getitem__) if finite else None
+    if not finite:
+        return None
+    low = min(finite.values())
+    return next(k for k, v in finite.items() if v <= low + TIE_TOLERANCE * abs(low))
 
 
 def best_configurations(results: pd.DataFrame) -> pd.DataFrame:

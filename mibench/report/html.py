@@ -46,6 +46,7 @@ from markupsafe import Markup
 from mibench.report.best import best_configurations
 from mibench.report.coverage import coverage_table, has_intervals
 from mibench.report.metrics import configuration_labels, distinct_cells, summarize
+from mibench.report.tables import BEST_DISPLAY, COVERAGE_DISPLAY
 
 #: File name of the page in a run folder's report folder and in a figure folder.
 PAGE_FILE = "report.html"
@@ -267,13 +268,29 @@ def ranking_table(summary: pd.DataFrame, families: dict[str, str]) -> Table | No
     )
 
 
-def _frame_table(id: str, title: str, caption: str, frame: pd.DataFrame) -> Table:
-    """A table of every column of ``frame``, numbers to 4 significant digits."""
+#: Words of column names written in the field's spelling in headers.
+_HEADER_WORDS = {"mi": "MI", "rmse": "RMSE", "mae": "MAE", "ci": "CI", "se": "s.e.", "id": ""}
+
+
+def header(name: str, headers: dict[str, str] | None = None) -> str:
+    """The header of column ``name``: from ``headers`` when it has one, else its words
+    (``mi_true`` → ``MI true``, ``task_id`` → ``task``)."""
+    if headers and name in headers:
+        return headers[name]
+    words = [_HEADER_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join(w for w in words if w) or name
+
+
+def _frame_table(
+    id: str, title: str, caption: str, frame: pd.DataFrame, headers: dict[str, str] | None = None
+) -> Table:
+    """A table of every column of ``frame``, numbers to 4 significant digits; ``headers``
+    names columns (others get :func:`header`)."""
     columns = []
     for name in frame.columns:
         kind = frame[name].dtype.kind
         fmt = "d" if kind in "iu" else ".4g" if kind == "f" else ""
-        columns.append(Column(name.replace("_", " "), name, fmt))
+        columns.append(Column(header(name, headers), name, fmt))
     filters = [k for k in ("task_id", "label") if k in frame.columns]
     return _table(id, title, caption, frame, columns, filters=filters)
 
@@ -410,7 +427,10 @@ def _packed(document: dict) -> str:
 
 def provenance(results: pd.DataFrame) -> list[tuple[str, str]]:
     """What the rows record about how they were made: (field, values) pairs."""
-    out = [("cells", f"{len(results):,}")]
+    distinct = len(distinct_cells(results))
+    out = [("cells", f"{distinct:,}")]
+    if distinct < len(results):
+        out.append(("rows", f"{len(results):,} (a cell stored under two ids counts once)"))
     for name, column in (
         ("tasks", "task_id"),
         ("estimator configurations", "label"),
@@ -445,9 +465,14 @@ def _figure(path: Path) -> dict[str, str]:
     return {"name": path.name, "src": f"data:image/png;base64,{data}"}
 
 
+#: Folders of a run folder whose PNG figures its page shows: its own (``mibench run``), the
+#: default output of ``mibench plot`` and the report folder.
+FIGURE_FOLDERS = (".", "figures", "report")
+
+
 def run_figures(folder: Path) -> list[Path]:
-    """The PNG figures of a run folder: its own and those of its ``report`` folder, by name."""
-    return sorted(folder.glob("*.png")) + sorted((folder / "report").glob("*.png"))
+    """The PNG figures of a run folder (:data:`FIGURE_FOLDERS`), by folder then name."""
+    return [p for sub in FIGURE_FOLDERS for p in sorted((folder / sub).glob("*.png"))]
 
 
 def _slug(title: str) -> str:
@@ -506,6 +531,7 @@ def render_page(
                     "estimator, n, error-bar method), with its Wilson interval and the mean "
                     "width (nats).",
                     coverage_table(results),
+                    {k: h for k, (h, _) in COVERAGE_DISPLAY.items()},
                 )
             )
         # a table made by hand without seeds has no halves to split
@@ -520,6 +546,7 @@ def render_page(
                     "on the other half (rows marked optimistic select and evaluate on the "
                     "same seeds).",
                     best,
+                    {k: h for k, (h, _) in BEST_DISPLAY.items()},
                 )
             )
         document = cell_data(cells, traces, summary)
@@ -565,8 +592,10 @@ def write_page(
 def write_run_page(source: str | Path, out_dir: str | Path) -> Path:
     """Write the page of a run folder or results file into ``out_dir`` / :data:`PAGE_FILE`.
 
-    The page embeds the run folder's figures (:func:`run_figures`) and its ``COMMAND.txt``
-    when there is one; a results file alone gives a page without figures.
+    The page embeds the figures of the run folder (:func:`run_figures`), its training traces
+    and its ``COMMAND.txt`` when there is one. For a results file, the run folder is the
+    folder the file is in: its traces are those of the file's cells, and its figures are
+    shown as they are.
 
     Raises:
         ValueError: as :func:`~mibench.report.load.load_results`.
@@ -574,14 +603,20 @@ def write_run_page(source: str | Path, out_dir: str | Path) -> Path:
     from mibench.report.load import load_results, load_traces
 
     source = Path(source)
-    results, traces = load_results(source), load_traces(source)
-    folder = source if source.is_dir() else None
-    commands = folder / "COMMAND.txt" if folder else None
+    folder = source if source.is_dir() else source.parent
+    results = load_results(source)
+    traces = load_traces(source)
+    if traces.empty and not source.is_dir():
+        try:
+            traces = load_traces(folder)
+        except ValueError:  # a folder without a results file: no traces beside it
+            pass
+    commands = folder / "COMMAND.txt"
     return write_page(
         results,
         traces,
         Path(out_dir) / PAGE_FILE,
-        title=f"mibench results: {(folder or source.parent).resolve().name}",
-        figures=run_figures(folder) if folder else [],
-        commands=commands.read_text(encoding="utf-8") if commands and commands.is_file() else "",
+        title=f"mibench results: {folder.resolve().name}",
+        figures=run_figures(folder),
+        commands=commands.read_text(encoding="utf-8") if commands.is_file() else "",
     )

@@ -77,7 +77,10 @@ def load_results(source: str | Path) -> pd.DataFrame:
     elif path.suffix == ".parquet":
         df = pd.read_parquet(path)
     else:
-        df = pd.read_csv(path, dtype=_TEXT_COLUMNS)
+        try:
+            df = pd.read_csv(path, dtype=_TEXT_COLUMNS)
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path}: results file is empty (no header, no rows)") from None
     if df.empty:
         raise ValueError(f"{path}: results table has no rows")
     require_columns(df, REQUIRED_COLUMNS | {"cell_id"}, f"results table {path}")

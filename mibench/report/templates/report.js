@@ -115,8 +115,11 @@ function svgElement(tag, attrs = {}, text = "") {
   return node;
 }
 
-function tick(v) {
-  return String(Number(v.toPrecision(3)));
+// A tick label with enough digits to tell ticks `step` apart.
+function tick(v, step) {
+  if (v === 0 || Math.abs(v) < step / 1e6) return "0";
+  const digits = Math.ceil(Math.log10(Math.abs(v) / step)) + 1;
+  return String(Number(v.toPrecision(Math.min(Math.max(digits, 2), 12))));
 }
 
 function fmt(v, digits = 4) {
@@ -125,6 +128,16 @@ function fmt(v, digits = 4) {
 
 // A small line plot: series = [{x: [...], y: [...], color, width, dash}], marks = vertical
 // or horizontal reference lines [{value, axis: "x"|"y", color, label}].
+// The height a histogram's axis shows: its highest bin among those at least half as wide as
+// the median bin (a sliver of a bin holding a point mass would otherwise flatten the rest;
+// taller bins are cut at the top).
+function barTop(bars) {
+  const widths = bars.density.map((_, i) => bars.edges[i + 1] - bars.edges[i]);
+  const median = [...widths].sort((a, b) => a - b)[Math.floor(widths.length / 2)];
+  const heights = bars.density.filter((d, i) => d !== null && widths[i] >= median / 2);
+  return heights.length ? Math.max(...heights) : Math.max(...bars.density.filter((d) => d !== null));
+}
+
 // bars = {edges, density, range}: a histogram, drawn over range (and the x marks) only.
 function plot({ series, marks = [], bars = null, xlabel, ylabel, width = 440, height = 260 }) {
   const pad = { left: 52, right: 24, top: 12, bottom: 36 };
@@ -132,7 +145,7 @@ function plot({ series, marks = [], bars = null, xlabel, ylabel, width = 440, he
   for (const s of series) {
     s.x.forEach((x, i) => { if (s.y[i] !== null) { xs.push(x); ys.push(s.y[i]); } });
   }
-  if (bars) { xs.push(...bars.range); ys.push(0, ...bars.density); }
+  if (bars) { xs.push(...bars.range); ys.push(0, barTop(bars)); }
   for (const m of marks) (m.axis === "x" ? xs : ys).push(m.value);
   const finite = (a) => a.filter((v) => v !== null && Number.isFinite(v));
   let [x0, x1] = [Math.min(...finite(xs)), Math.max(...finite(xs))];
@@ -149,8 +162,9 @@ function plot({ series, marks = [], bars = null, xlabel, ylabel, width = 440, he
   for (let i = 0; i <= 4; i++) {
     const xv = x0 + ((x1 - x0) * i) / 4, yv = y0 + ((y1 - y0) * i) / 4;
     svg.append(svgElement("text", { x: sx(xv), y: height - pad.bottom + 14, "text-anchor": "middle" },
-      tick(xv)));
-    svg.append(svgElement("text", { x: pad.left - 4, y: sy(yv) + 3, "text-anchor": "end" }, tick(yv)));
+      tick(xv, (x1 - x0) / 4)));
+    svg.append(svgElement("text", { x: pad.left - 4, y: sy(yv) + 3, "text-anchor": "end" },
+      tick(yv, (y1 - y0) / 4)));
   }
   svg.append(svgElement("text", { x: (pad.left + width - pad.right) / 2, y: height - 4, "text-anchor": "middle" }, xlabel));
   svg.append(svgElement("text", { x: 12, y: (pad.top + height - pad.bottom) / 2, "text-anchor": "middle",
@@ -160,8 +174,9 @@ function plot({ series, marks = [], bars = null, xlabel, ylabel, width = 440, he
       const a = Math.max(bars.edges[i], x0), b = Math.min(bars.edges[i + 1], x1);
       if (d === null || !(b > a)) return;
       const left = sx(a), right = sx(b);
-      svg.append(svgElement("rect", { x: left, y: sy(d), width: Math.max(right - left, 0.5),
-        height: Math.max(sy(0) - sy(d), 0), fill: "#9db4d6", class: "bar" }));
+      const top = sy(Math.min(d, y1));
+      svg.append(svgElement("rect", { x: left, y: top, width: Math.max(right - left, 0.5),
+        height: Math.max(sy(0) - top, 0), fill: "#9db4d6", class: "bar" }));
     });
   }
   for (const s of series) {
@@ -267,6 +282,11 @@ async function showDetails(group) {
     plots.append(box);
   }
   if (plots.childElementCount) parts.push(plots);
+  if (!profile) {
+    parts.push(element("p", { class: "caption", id: "no-profile" }, "No pointwise-MI profile for " +
+      "this task: it has no densities, or it is not a built-in task at the version the rows " +
+      "record (for a task of a tasks file, give mibench report --tasks-file)."));
+  }
   body.replaceChildren(...parts);
   body.dataset.loaded = String(group);
   body.dataset.loadedMs = String(Math.round(performance.now()));
