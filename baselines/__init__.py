@@ -1,4 +1,5 @@
-"""Classical baseline estimators of mutual information (nats): kNN, binning, Gaussian.
+"""Classical baseline estimators of mutual information (nats): kNN, binning, kernel density,
+Gaussian.
 
 Installed as ``mibench.baselines`` (the repository folder is ``baselines/``). Importing it
 registers the built-in names:
@@ -9,6 +10,7 @@ registers the built-in names:
 ``kl``                    Kozachenko–Leonenko three-entropy MI, :class:`~mibench.baselines.kl.KLMI`
 ``lnc``                   LNC (Gao et al. 2015), :class:`~mibench.baselines.lnc.LNC`
 ``histogram``             binning, :class:`~mibench.baselines.binning.Histogram`
+``kde``                   Gaussian kernel density (as bmi), :class:`~mibench.baselines.kde.KDE`
 ``gaussian``              Gaussian log-det, :class:`~mibench.baselines.gaussian.GaussianMI`
 ``gaussian-copula``       on normal scores, :class:`~mibench.baselines.gaussian.GaussianCopulaMI`
 ========================  ==================================================================
@@ -30,14 +32,16 @@ from mibench.registry import register_estimator
 
 from .binning import Histogram, discrete_mi
 from .gaussian import GaussianCopulaMI, GaussianMI, gaussian_mi
+from .kde import KDE
 from .kl import KLMI, kl_entropy
 from .ksg import KSG, KSG2
 from .lnc import LNC
 
-for _cls in (KSG, KSG2, KLMI, LNC, Histogram, GaussianMI, GaussianCopulaMI):
+for _cls in (KSG, KSG2, KLMI, LNC, Histogram, KDE, GaussianMI, GaussianCopulaMI):
     register_estimator(_cls.name, _cls)
 
 __all__ = [
+    "KDE",
     "KLMI",
     "KSG",
     "KSG2",

@@ -28,8 +28,9 @@ first):
 * ``"bootstrap"``: the sd (ddof = 1) of the estimates on :data:`BOOTSTRAP_RESAMPLES`
   resamples with replacement. Cost: 200 runs on n samples. Refused by the kNN estimators (a
   resample holds duplicated points at distance 0, which shifts kNN estimates upward by about
-  0.8 nats; Holmes & Nemenman 2019) and the neural ones (duplicates would sit on both sides
-  of the train/held-out split).
+  0.8 nats; Holmes & Nemenman 2019), the kernel-density one (``kde``: a copy restores the
+  left-out kernel or multiplies the self kernel; 0.06-0.09 nats upward) and the neural ones
+  (duplicates would sit on both sides of the train/held-out split).
 * ``"held-out"`` (neural estimators): the critic is held fixed at its selected evaluation and
   its held-out readout is recomputed on :data:`BOOTSTRAP_RESAMPLES` resamples of the held-out
   rows; the sd of those readouts is the standard error. It covers the evaluation noise of the
@@ -123,7 +124,10 @@ def check_error_bar(method: Any, estimator: Estimator, *, grouped: bool = False)
         if method == "bootstrap" and "held-out" in methods:
             reason += " on both sides of the train/held-out split"
         elif method == "bootstrap":
-            reason += " at distance 0, which biases kNN estimates upward by about 0.8 nats"
+            reason += (
+                " at distance 0, which biases kNN estimates upward by about 0.8 nats (and "
+                "kernel-density ones by about 0.06-0.09 nats)"
+            )
         raise ValueError(
             f"error_bar={method!r} is not available for {name}: {reason}; it supports "
             f"{list(methods) or 'none'}"
