@@ -34,6 +34,7 @@ STANDARD_NAMES = {
     "histogram": "histogram",
     "gaussian": "Gaussian",
     "gaussian-copula": "Gaussian copula",
+    "kde": "KDE",
     "dv": "DV",
     "mine": "MINE",
     "mine-f": "MINE-f",
@@ -57,6 +58,7 @@ BUILTIN_STYLES: dict[str, tuple[str, str]] = {
     "histogram": ("#8c564b", "X"),
     "gaussian": ("#bcbd22", "P"),
     "gaussian-copula": ("#637939", "p"),
+    "kde": ("#bd9e39", "d"),
     # neural
     "dv": ("#7b4173", "h"),
     "mine": ("#d62728", "^"),
