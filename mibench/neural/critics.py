@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -254,6 +255,27 @@ class SeparableCritic:
 
 
 Critic = JointCritic | SeparableCritic
+
+
+class ScoreModel(Protocol):
+    """What the trainer needs of a batched model: flat parameters and pair scores.
+
+    A critic is one; so is any model whose "scores" feed an estimator's objective (e.g. the
+    log-densities of a learned q(y | x), see :meth:`NeuralEstimator.make_model
+    <mibench.neural.estimators.NeuralEstimator.make_model>`).
+    """
+
+    #: Length P of the flat parameter vector of one member.
+    n_params: int
+
+    def init(self, generator: torch.Generator) -> Tensor:
+        """Initial parameters of one member drawn from ``generator``, shape ``(P,)``."""
+        ...
+
+    def scores(self, theta: Tensor, x: Tensor, y: Tensor, pairs: Tensor) -> Tensor:
+        """Scores ``(E, b, 1 + k)`` of ``theta: (E, P)`` on ``x: (E, b, dim_x)``,
+        ``y: (E, b, dim_y)`` and ``pairs: (b, 1 + k)`` (column 0: joint pairs)."""
+        ...
 
 
 def make_critic(

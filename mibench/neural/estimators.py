@@ -34,6 +34,7 @@ from torch import Tensor
 from mibench.estimate import Estimate
 from mibench.estimator import Estimator
 from mibench.neural import objectives as obj
+from mibench.neural.critics import ScoreModel, make_critic
 from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
 from mibench.neural.trainer import MIN_PART, fit, fit_streaming, shared_settings
 from mibench.registry import register_estimator
@@ -144,6 +145,40 @@ class NeuralEstimator(Estimator):
         carried ``state`` is read, not updated); see :mod:`mibench.regularizers.term`.
         """
         return cls.train_objective(t_joint, t_marginal, hp, state)[0]
+
+    @classmethod
+    def make_model(
+        cls,
+        kind: str,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int],
+        activation: str,
+        embed_dim: int,
+    ) -> ScoreModel:
+        """The batched model whose scores ``(E, b, 1 + k)`` the objective reads: a critic of
+        :func:`~mibench.neural.critics.make_critic` by default (``kind`` is the ``critic``
+        hyperparameter). Estimators whose "scores" mean something else (log-densities of a
+        learned q(y | x), a critic with a baseline) build their own model here; any object
+        with ``n_params``, ``init(generator)`` and ``scores(theta, x, y, pairs)`` will do.
+
+        Raises:
+            ValueError: naming ``critic`` for a kind the estimator does not offer, or the
+                architecture argument at fault.
+        """
+        return make_critic(kind, dim_x, dim_y, hidden, activation, embed_dim)
+
+    @classmethod
+    def data_constants(cls, x: Tensor, y: Tensor) -> dict[str, Tensor]:
+        """Per-member constants the readout needs from the data, ``{name: (E,)}``, passed to
+        :meth:`readout` and :meth:`train_objective` in ``hp`` beside the objective
+        hyperparameters (none by default).
+
+        Computed once from the standardised training part ``x: (E, n, dim_x)``,
+        ``y: (E, n, dim_y)`` in fixed-sample mode, and from each step's batch in streaming
+        mode (e.g. Barber–Agakov's estimate of H(Y)).
+        """
+        return {}
 
     def _check_objective_params(self) -> None:
         """Validate the objective hyperparameters (none by default)."""

@@ -65,12 +65,7 @@ from torch import Tensor
 from mibench.devices import resolve_device
 from mibench.errorbars import BOOTSTRAP_RESAMPLES, RNG_STREAM
 from mibench.estimate import Estimate, Status
-from mibench.neural.critics import (
-    check_negatives,
-    make_critic,
-    negatives_per_sample,
-    pair_index,
-)
+from mibench.neural.critics import check_negatives, negatives_per_sample, pair_index
 from mibench.neural.optim import BatchedAdam
 from mibench.preprocessing import unit_scaled
 
@@ -281,7 +276,7 @@ class _BatchedModel:
     ) -> None:
         self.cls = type(members[0])
         self.shared = shared
-        self.critic = make_critic(
+        self.critic = self.cls.make_model(
             shared.critic_kind, dim_x, dim_y, shared.hidden, shared.activation, shared.embed_dim
         )
         dev = shared.device
@@ -568,6 +563,9 @@ def _fit_fixed(
     x_test = x_all[members_col, wrapped].unflatten(1, (n_blocks, eval_batch))
     y_test = y_all[members_col, wrapped].unflatten(1, (n_blocks, eval_batch))
     train_rows = train_rows.to(shared.device)
+    model.hp.update(
+        model.cls.data_constants(x_all[members_col, train_rows], y_all[members_col, train_rows])
+    )
 
     per_epoch = n_train // batch
     # Per member, the held-out scores of its selected evaluation (for its held-out error bar).
@@ -713,7 +711,9 @@ def _fit_streaming(
                 f"{tuple(y.shape[1:])}, expected {expected[0][1:]} and {expected[1][1:]}"
             )
         to_device = dict(device=shared.device, dtype=shared.param_dtype)
-        model.train_step(x.to(**to_device), y.to(**to_device), pairs)
+        x, y = x.to(**to_device), y.to(**to_device)
+        model.hp.update(model.cls.data_constants(x, y))
+        model.train_step(x, y, pairs)
         if model.steps % shared.eval_every == 0 or model.steps == n_steps:
             for e, bad in enumerate(model.first_nonfinite(checked)):
                 if diverged_at[e] is None:

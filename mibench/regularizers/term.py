@@ -43,7 +43,7 @@ from torch import Tensor
 
 from mibench.devices import resolve_device
 from mibench.neural.clipping import set_adaptive_clipped_grads
-from mibench.neural.critics import make_critic, negatives_per_sample, pair_index
+from mibench.neural.critics import negatives_per_sample, pair_index
 from mibench.neural.estimators import NEURAL_ESTIMATORS, NeuralEstimator
 from mibench.neural.optim import BatchedAdam
 from mibench.neural.trainer import SCORE_LIMIT, shared_settings
@@ -149,7 +149,7 @@ class MITerm:
         self.name = self.cls.name
         self.negatives = settings.negatives
         self.device = resolve_device(self.estimator.device)
-        self.critic = make_critic(
+        self.critic = self.cls.make_model(
             settings.critic_kind,
             dim_x,
             dim_y,
