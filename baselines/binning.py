@@ -152,6 +152,7 @@ class Histogram(BaselineEstimator):
     """
 
     name: ClassVar[str] = "histogram"
+    source: ClassVar[str] = "Miller (1955); Paninski (2003)"
     #: Counts and covariances tolerate duplicated rows: the bootstrap is preferred.
     error_bars: ClassVar[tuple[str, ...]] = ("bootstrap", "subsampling")
 

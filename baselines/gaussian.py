@@ -97,6 +97,7 @@ class GaussianMI(BaselineEstimator):
     """
 
     name: ClassVar[str] = "gaussian"
+    source: ClassVar[str] = "Cover & Thomas (2006): log-determinants of Gaussian entropies"
     #: Counts and covariances tolerate duplicated rows: the bootstrap is preferred.
     error_bars: ClassVar[tuple[str, ...]] = ("bootstrap", "subsampling")
     min_samples: ClassVar[int] = 3
@@ -170,6 +171,7 @@ class GaussianCopulaMI(GaussianMI):
     """
 
     name: ClassVar[str] = "gaussian-copula"
+    source: ClassVar[str] = "Gaussian MI of normal scores (Ince et al. 2017)"
 
     def _transform(self, a: np.ndarray) -> np.ndarray:
         return normal_scores(a)

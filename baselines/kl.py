@@ -113,6 +113,7 @@ class KLMI(NeighbourEstimator):
     """
 
     name: ClassVar[str] = "kl"
+    source: ClassVar[str] = "Kozachenko & Leonenko (1987)"
 
     def __init__(
         self,

@@ -89,6 +89,7 @@ class KSG(NeighbourEstimator):
     """
 
     name: ClassVar[str] = "ksg"
+    source: ClassVar[str] = "Kraskov, Stögbauer & Grassberger (2004), estimator 1"
     several_k: ClassVar[bool] = True
     #: 1 for KSG-1, 2 for KSG-2.
     variant: ClassVar[int] = 1
@@ -174,4 +175,5 @@ class KSG2(KSG):
     """
 
     name: ClassVar[str] = "ksg2"
+    source: ClassVar[str] = "Kraskov, Stögbauer & Grassberger (2004), estimator 2"
     variant: ClassVar[int] = 2

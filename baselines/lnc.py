@@ -142,6 +142,7 @@ class LNC(NeighbourEstimator):
     """
 
     name: ClassVar[str] = "lnc"
+    source: ClassVar[str] = "Gao, Ver Steeg & Galstyan (2015)"
 
     def __init__(
         self,

@@ -34,6 +34,9 @@ class Estimator(ABC):
     #: The error-bar methods of :mod:`mibench.errorbars` the estimator supports, preferred
     #: first (``error_bar="auto"`` picks the first).
     error_bars: ClassVar[tuple[str, ...]] = ("subsampling", "bootstrap")
+    #: The paper (or project) the estimator's formula comes from, shown by
+    #: ``mibench list estimators``; empty for a plug-in that gives none.
+    source: ClassVar[str] = ""
 
     @classmethod
     def _param_names(cls) -> list[str]:

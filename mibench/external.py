@@ -240,6 +240,7 @@ class ExternalEstimator(Estimator):
     """
 
     name: ClassVar[str] = "external"
+    source: ClassVar[str] = "a user's program (any language)"
     min_samples: ClassVar[int] = 2
     #: What grids record (the registered class is read, not the instance): see ``deterministic``.
     deterministic: ClassVar[bool] = False

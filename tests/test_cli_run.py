@@ -95,7 +95,18 @@ def test_list_commands():
     out = _run(["list", "tasks", "--suite", "quick"]).output
     assert "multinormal-dense-5-5-0.5" in out and "0.5928" in out
     assert "quick" in _run(["list", "suites"]).output
-    assert "test-corr" in _run(["list", "estimators"]).output
+    listing = _run(["list", "estimators"]).output
+    assert "test-corr" in listing and "no source given" in listing  # a plug-in names none
+    assert "Kraskov, Stögbauer & Grassberger (2004), estimator 1" in listing
+
+
+def test_every_builtin_estimator_names_its_source():
+    from mibench.registry import estimator_factory, list_estimators
+
+    for name in list_estimators():
+        cls = type(estimator_factory(name)())
+        if cls.__module__.startswith(("mibench.baselines", "mibench.neural", "mibench.external")):
+            assert cls.source, name
 
 
 def test_suite_and_tasks_together_are_refused(tmp_path):

@@ -51,10 +51,11 @@ def list_suites(tasks_file: str | None) -> None:
 
 @list_group.command(name="estimators")
 def list_estimators_cmd() -> None:
-    """Estimators: registry name, error-bar methods (preferred first) and default
-    hyperparameters."""
+    """Estimators: registry name, source (paper), error-bar methods (preferred first) and
+    default hyperparameters."""
     for name in list_estimators():
         estimator = estimator_factory(name)()
         args = ", ".join(f"{k}={v!r}" for k, v in estimator.get_params().items())
         bars = ",".join(supported(estimator)) or "none"
-        click.echo(f"{name:<16} error bars: {bars}; {args}")
+        source = type(estimator).source or "no source given"
+        click.echo(f"{name:<16} {source}\n{'':<16} error bars: {bars}; {args}")

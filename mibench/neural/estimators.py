@@ -313,6 +313,7 @@ class DV(NeuralEstimator):
     """
 
     name: ClassVar[str] = "dv"
+    source: ClassVar[str] = "Donsker & Varadhan (1983); Belghazi et al. (2018), eq. 10"
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
@@ -331,6 +332,7 @@ class MINE(NeuralEstimator):
     """
 
     name: ClassVar[str] = "mine"
+    source: ClassVar[str] = "Belghazi et al. (2018), MINE"
     objective_params: ClassVar[tuple[str, ...]] = ("rate",)
 
     def __init__(self, *, rate: float = _D["mine"]["rate"], **kwargs: Any) -> None:
@@ -359,6 +361,7 @@ class MINEf(NeuralEstimator):
     """
 
     name: ClassVar[str] = "mine-f"
+    source: ClassVar[str] = "Belghazi et al. (2018), MINE-f; Nguyen, Wainwright & Jordan (2010)"
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
@@ -369,6 +372,7 @@ class NWJ(MINEf):
     """NWJ: registry alias of :class:`MINEf` (the same objective under its original name)."""
 
     name: ClassVar[str] = "nwj"
+    source: ClassVar[str] = "Nguyen, Wainwright & Jordan (2010)"
 
 
 class _JSDTrained(NeuralEstimator):
@@ -399,6 +403,7 @@ class JSD(_JSDTrained):
     """
 
     name: ClassVar[str] = "jsd"
+    source: ClassVar[str] = "Hjelm et al. (2019), Deep InfoMax; Poole et al. (2019)"
     objective_params: ClassVar[tuple[str, ...]] = ("shift",)
 
     def __init__(self, *, shift: float = _D["jsd"]["shift"], **kwargs: Any) -> None:
@@ -425,6 +430,7 @@ class SMILE(_JSDTrained):
     """
 
     name: ClassVar[str] = "smile"
+    source: ClassVar[str] = "Song & Ermon (2020)"
     objective_params: ClassVar[tuple[str, ...]] = ("tau",)
 
     def __init__(self, *, tau: float = _D["smile"]["tau"], **kwargs: Any) -> None:
@@ -462,6 +468,7 @@ class InfoNCE(NeuralEstimator):
     """
 
     name: ClassVar[str] = "infonce"
+    source: ClassVar[str] = "van den Oord et al. (2018); Poole et al. (2019)"
 
     def __init__(
         self,
