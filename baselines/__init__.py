@@ -1,5 +1,5 @@
 """Classical baseline estimators of mutual information (nats): kNN, binning, kernel density,
-Gaussian.
+Gaussian, and estimators for categorical and mixed data.
 
 Installed as ``mibench.baselines`` (the repository folder is ``baselines/``). Importing it
 registers the built-in names:
@@ -13,6 +13,12 @@ registers the built-in names:
 ``kde``                   Gaussian kernel density (as bmi), :class:`~mibench.baselines.kde.KDE`
 ``gaussian``              Gaussian log-det, :class:`~mibench.baselines.gaussian.GaussianMI`
 ``gaussian-copula``       on normal scores, :class:`~mibench.baselines.gaussian.GaussianCopulaMI`
+``plugin``                categorical X and Y, plug-in + Miller–Madow,
+                          :class:`~mibench.baselines.plugin.PluginMI`
+``ross``                  one categorical, one continuous (Ross 2014),
+                          :class:`~mibench.baselines.ross.Ross`
+``mixed-ksg``             ties and point masses (Gao et al. 2017),
+                          :class:`~mibench.baselines.mixed_ksg.MixedKSG`
 ========================  ==================================================================
 
 Every one takes ``error_bar="subsampling"`` (Holmes & Nemenman 2019) to fill
@@ -36,8 +42,23 @@ from .kde import KDE
 from .kl import KLMI, kl_entropy
 from .ksg import KSG, KSG2
 from .lnc import LNC
+from .mixed_ksg import MixedKSG
+from .plugin import PluginMI
+from .ross import Ross
 
-for _cls in (KSG, KSG2, KLMI, LNC, Histogram, KDE, GaussianMI, GaussianCopulaMI):
+for _cls in (
+    KSG,
+    KSG2,
+    KLMI,
+    LNC,
+    Histogram,
+    KDE,
+    GaussianMI,
+    GaussianCopulaMI,
+    PluginMI,
+    Ross,
+    MixedKSG,
+):
     register_estimator(_cls.name, _cls)
 
 __all__ = [
@@ -49,6 +70,9 @@ __all__ = [
     "GaussianCopulaMI",
     "GaussianMI",
     "Histogram",
+    "MixedKSG",
+    "PluginMI",
+    "Ross",
     "discrete_mi",
     "gaussian_mi",
     "kl_entropy",

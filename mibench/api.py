@@ -1,6 +1,13 @@
 """MI of your own data: an estimate in nats or bits, an error bar, an independence test.
 
 The Python counterpart of ``mibench estimate``; both call :func:`estimate_mi`.
+
+Each variable is continuous or categorical (the rule of :mod:`mibench.validation`: declared
+with ``categorical=``, or a bool, string or pandas categorical dtype). With no estimator named,
+the kinds choose it (:data:`DEFAULT_ESTIMATORS`): ``ksg`` for two continuous variables,
+``plugin`` for two categorical ones, ``ross`` for one of each; a named estimator whose
+:meth:`~mibench.estimator.Estimator.variable_kinds` do not match the data is refused with a
+message that names a suitable one.
 """
 
 from __future__ import annotations
@@ -15,8 +22,15 @@ import pandas as pd
 
 from mibench.estimator import Estimator, clone
 from mibench.independence import permutation_test
-from mibench.registry import get_estimator
-from mibench.validation import as_2d, check_xy
+from mibench.registry import get_estimator, parse_spec
+from mibench.validation import (
+    CATEGORICAL,
+    CONTINUOUS,
+    as_2d,
+    as_categorical,
+    check_xy,
+    variable_kind,
+)
 
 NATS_PER_BIT = math.log(2.0)
 
@@ -35,6 +49,20 @@ BUILTIN_MI_EXTRAS: dict[str, tuple[str, ...]] = {
     "mibench.neural.estimators.NeuralEstimator": ("held_out_stderr", "true_mi"),
 }
 _NEURAL_BASE = "mibench.neural.estimators.NeuralEstimator"
+
+#: The estimator :func:`estimate_mi` uses when none is named, by the kinds of (X, Y).
+DEFAULT_ESTIMATORS: dict[tuple[str, str], str] = {
+    (CONTINUOUS, CONTINUOUS): "ksg",
+    (CATEGORICAL, CATEGORICAL): "plugin",
+    (CATEGORICAL, CONTINUOUS): "ross[discrete=x]",
+    (CONTINUOUS, CATEGORICAL): "ross[discrete=y]",
+}
+#: How the messages describe what each default estimator takes.
+_TAKES = {
+    "ksg": "continuous X and Y",
+    "plugin": "both variables categorical",
+    "ross": "one categorical and one continuous variable",
+}
 
 
 def _known_classes(estimator: Estimator) -> list[str]:
@@ -146,23 +174,54 @@ def _find_column(data: pd.DataFrame, col: Any, argument: str) -> Any:
     raise ValueError(f"{argument}: unknown column {col!r}; the columns are {known}{hint}")
 
 
-def select_columns(data: pd.DataFrame, columns: Any, argument: str) -> np.ndarray:
-    """The named columns of ``data`` as a float64 array of shape ``(n, len(columns))``.
+def _declared_columns(data: pd.DataFrame, categorical: Any) -> list[Any]:
+    """The column labels of ``data`` that ``categorical`` declares categorical."""
+    if categorical is None:
+        return []
+    names = _column_names(categorical, "categorical")
+    return [_find_column(data, c, "categorical") for c in names]
 
-    Columns follow the rule of :mod:`mibench.validation`: string, object, categorical and bool
-    columns are categorical and refused (mibench has no categorical estimator yet); datetime
-    columns are refused.
+
+@dataclass
+class TableVariable:
+    """One variable (X or Y) read from the columns of a table.
+
+    Attributes:
+        values: float64 samples ``(n, len(columns))`` for a continuous variable, category
+            codes ``(n, 1)`` for a categorical one (:func:`mibench.validation.as_categorical`).
+        kind: ``"continuous"`` or ``"categorical"``.
+        columns: the column labels, in order.
+        why: for each column, why it has its kind (``"dtype object"``, ``"declared"``).
+    """
+
+    values: np.ndarray
+    kind: str
+    columns: list[Any]
+    why: dict[str, str]
+
+
+def select_variable(
+    data: pd.DataFrame, columns: Any, argument: str, categorical: Any = None
+) -> TableVariable:
+    """The named columns of ``data`` as one variable, read by its kind.
+
+    A column is categorical when ``categorical`` names it or when its dtype is bool, string,
+    pandas categorical or object holding text (the rule of :mod:`mibench.validation`); all the
+    columns of one variable must have the same kind. Datetime columns are refused.
 
     Args:
         data: the table.
         columns: a column name (a string, or an integer label), a comma-separated string of
             names, or a list of names.
         argument: the name of the argument being resolved (``x`` or ``y``), for messages.
+        categorical: None, or the column(s) declared categorical (as ``columns``); names that
+            are not among ``columns`` are ignored here.
 
     Raises:
-        ValueError: naming the column when it is unknown, not numeric (with the first
-            non-numeric value and its row), or has missing values, or when the table has no
-            rows.
+        ValueError: naming the column when it is unknown, holds a stray non-numeric value in a
+            numeric column (with its row), has missing values, or holds dates; when the
+            columns mix categorical and continuous ones (naming both); or when the table has
+            no rows.
     """
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -177,13 +236,11 @@ def select_columns(data: pd.DataFrame, columns: Any, argument: str) -> np.ndarra
         )
     if data.empty:
         raise ValueError(f"{argument}: the table has no data rows (columns {list(data.columns)})")
+    declared = set(map(str, _declared_columns(data, categorical)))
+    kinds: dict[str, str] = {}
+    why: dict[str, str] = {}
     for col in names:
         series = data[col]
-        if pd.api.types.is_bool_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype):
-            raise ValueError(
-                f"{argument}: column {col!r} is categorical (dtype {series.dtype}); mibench's "
-                "estimators do not support categorical columns yet"
-            )
         if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(
             series
         ):
@@ -191,14 +248,18 @@ def select_columns(data: pd.DataFrame, columns: Any, argument: str) -> np.ndarra
                 f"{argument}: column {col!r} holds dates or durations (dtype {series.dtype}); "
                 "convert them to numbers first"
             )
-        if not pd.api.types.is_numeric_dtype(series):
+        kind = CATEGORICAL if str(col) in declared else variable_kind(series, argument)
+        kinds[str(col)] = kind
+        why[str(col)] = "declared" if str(col) in declared else f"dtype {series.dtype}"
+        if kind == CONTINUOUS and not pd.api.types.is_numeric_dtype(series):
             numeric = pd.to_numeric(series, errors="coerce")
             stray = numeric.isna() & series.notna()
             if stray.any():
                 row = int(np.flatnonzero(stray.to_numpy())[0])
                 raise ValueError(
                     f"{argument}: column {col!r} is not numeric: value {series.iloc[row]!r} at "
-                    f"row {row} (dtype {series.dtype})"
+                    f"row {row} (dtype {series.dtype}); if the column is categorical, declare "
+                    "it so (categorical=[...], or --categorical on the command line)"
                 )
         missing = int(series.isna().sum())
         if missing:
@@ -206,9 +267,32 @@ def select_columns(data: pd.DataFrame, columns: Any, argument: str) -> np.ndarra
             raise ValueError(
                 f"{argument}: column {col!r} has {missing} missing values (first at row {row})"
             )
-    # Object columns (numbers mixed with other values, huge integers) go through the one
-    # rule of mibench.validation, value by value.
-    return as_2d(data[names].to_numpy(), f"{argument} (columns {[str(c) for c in names]})")
+    found = set(kinds.values())
+    label = f"{argument} (columns {[str(c) for c in names]})"
+    if found == {CONTINUOUS}:
+        # Object columns (numbers mixed with other values, huge integers) go through the one
+        # rule of mibench.validation, value by value.
+        values = as_2d(data[names].to_numpy(), label)
+        return TableVariable(values, CONTINUOUS, names, why)
+    if found == {CATEGORICAL}:
+        return TableVariable(as_categorical(data[names], label), CATEGORICAL, names, why)
+    cat = [c for c, k in kinds.items() if k == CATEGORICAL]
+    cont = [c for c, k in kinds.items() if k == CONTINUOUS]
+    raise ValueError(
+        f"{argument} mixes categorical column(s) {cat} and continuous column(s) {cont}: the "
+        "columns of one variable must all be categorical or all continuous; declare the "
+        "numeric ones categorical too (categorical=[...], --categorical), or estimate with "
+        "them separately"
+    )
+
+
+def select_columns(
+    data: pd.DataFrame, columns: Any, argument: str, categorical: Any = None
+) -> np.ndarray:
+    """The named columns of ``data`` as one array: float64 samples ``(n, len(columns))``, or
+    category codes ``(n, 1)`` when they are categorical (:func:`select_variable`, whose rule
+    and errors it follows)."""
+    return select_variable(data, columns, argument, categorical).values
 
 
 @dataclass
@@ -240,6 +324,11 @@ class DataEstimate:
         extras_unit: the unit of the MI figures in ``extras``: ``unit``, except for a plug-in
             estimator that does not list its MI figures in an ``mi_extras`` class attribute,
             whose extras are kept as it returned them: ``"nats"`` (mibench's convention).
+        kinds: the kinds of X and Y, ``["continuous" or "categorical", ...]``.
+        categories: for each of X and Y, its number of categories when categorical, else
+            None.
+        chosen: True when no estimator was named and mibench chose it from ``kinds``
+            (:data:`DEFAULT_ESTIMATORS`).
     """
 
     estimator: str
@@ -260,6 +349,9 @@ class DataEstimate:
     extras: dict[str, Any] = field(default_factory=dict)
     mi_extras: list[str] = field(default_factory=list)
     extras_unit: str = "nats"
+    kinds: list[str] = field(default_factory=lambda: [CONTINUOUS, CONTINUOUS])
+    categories: list[int | None] = field(default_factory=lambda: [None, None])
+    chosen: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes None)."""
@@ -268,12 +360,104 @@ class DataEstimate:
         return out
 
 
+def _array_kinds(x: Any, y: Any, categorical: Any) -> tuple[list[str], dict[str, str]]:
+    """The kinds of array inputs ``x``, ``y`` (declared by ``categorical``, else the dtype
+    rule) and, for each, why (for messages)."""
+    if categorical is None:
+        declared: set[str] = set()
+    elif isinstance(categorical, str) and categorical in ("x", "y"):
+        declared = {categorical}
+    elif (
+        isinstance(categorical, (list, tuple, set, frozenset))
+        and categorical
+        and all(isinstance(c, str) and c in ("x", "y") for c in categorical)
+    ):
+        declared = set(categorical)
+    else:
+        raise ValueError(
+            "categorical must be None, 'x', 'y' or ('x', 'y') for arrays (with data=, the "
+            f"names of categorical columns), got {categorical!r}"
+        )
+    kinds, why = [], {}
+    for name, a in (("x", x), ("y", y)):
+        if name in declared:
+            kinds.append(CATEGORICAL)
+            why[name] = f"{name} is categorical (declared)"
+        else:
+            kind = variable_kind(a, name)
+            kinds.append(kind)
+            dtype = getattr(a, "dtype", None)
+            if dtype is None:
+                try:
+                    dtype = np.asarray(a).dtype
+                except (TypeError, ValueError):
+                    dtype = type(a).__name__
+            why[name] = f"{name} is {kind} (dtype {dtype})"
+    return kinds, why
+
+
+def _table_why(var: TableVariable, argument: str) -> str:
+    cols = var.columns
+    reasons = ", ".join(f"{str(c)!r} ({var.why[str(c)]})" for c in cols)
+    noun = "column" if len(cols) == 1 else "columns"
+    verb = "is" if len(cols) == 1 else "are"
+    return f"{argument}'s {noun} {reasons} {verb} {var.kind}"
+
+
+def _kinds_text(kinds: tuple[str, str]) -> str:
+    if kinds[0] == kinds[1]:
+        return f"{kinds[0]} X and Y"
+    return f"{kinds[0]} X and {kinds[1]} Y"
+
+
+def _suggestion(kinds: tuple[str, str]) -> str:
+    spec = DEFAULT_ESTIMATORS[kinds]
+    name, params = parse_spec(spec)
+    setting = f", with discrete={params['discrete']!r}" if "discrete" in params else ""
+    return f"use {name!r} ({_TAKES[name]}{setting}), which mibench picks for these data"
+
+
+def _matching(
+    est: Estimator, kinds: tuple[str, str], discrete_given: bool, why: dict[str, str]
+) -> Estimator:
+    """``est``, set to the data's kinds where its ``discrete`` hyperparameter was not given, or
+    a ValueError naming the estimator, the variables at odds and a suitable estimator."""
+    need = tuple(est.variable_kinds())
+    if need == kinds:
+        return est
+    if not discrete_given and "discrete" in est.get_params() and kinds[0] != kinds[1]:
+        side = "x" if kinds[0] == CATEGORICAL else "y"
+        trial = est.clone().set_params(discrete=side)
+        if tuple(trial.variable_kinds()) == kinds:
+            return trial
+    name = est.name or type(est).__name__
+    odd = [why[side] for side, a, b in zip("xy", need, kinds, strict=True) if a != b]
+    hint = ""
+    if any(a == CATEGORICAL and b == CONTINUOUS for a, b in zip(need, kinds, strict=True)):
+        hint = (
+            "; or, if a numeric column holds categories, declare it categorical "
+            "(categorical=[...], --categorical)"
+        )
+    raise ValueError(
+        f"{name} takes {_kinds_text(need)}, but {' and '.join(odd)}: {_suggestion(kinds)}{hint}"
+    )
+
+
+def _width(a: Any) -> int:
+    try:
+        shape = np.shape(a)
+    except (TypeError, ValueError):
+        return 1
+    return int(shape[1]) if len(shape) == 2 else 1
+
+
 def estimate_mi(
     x: Any,
     y: Any,
-    estimator: str | Estimator = "ksg",
+    estimator: str | Estimator | None = None,
     *,
     data: pd.DataFrame | None = None,
+    categorical: Any = None,
     bits: bool = False,
     permutations: int | None = None,
     seed: int = 0,
@@ -285,9 +469,18 @@ def estimate_mi(
         x: samples of X, array-like ``(n, dim_x)`` or ``(n,)``; or, with ``data``, the column
             name(s) of X (a list or a comma-separated string).
         y: samples of Y likewise.
-        estimator: a registry spec such as ``"ksg"`` or ``"ksg[k=5]"``, or an estimator.
+        estimator: a registry spec such as ``"ksg"`` or ``"ksg[k=5]"``, or an estimator; None
+            (default) chooses from the kinds of X and Y (:data:`DEFAULT_ESTIMATORS`): ``ksg``
+            for continuous X and Y, ``plugin`` for categorical X and Y, ``ross`` with
+            ``discrete`` on the categorical side for one of each. A named estimator must take
+            the data's kinds (its ``variable_kinds()``); a spec with a ``discrete``
+            hyperparameter it does not set (``"ross"``, ``"ross[k=5]"``) gets it from the data.
         data: a DataFrame (or a mapping of column name to values) holding the columns named
             by ``x`` and ``y``.
+        categorical: declares variables categorical whatever their dtype (an integer column
+            of class labels): with ``data``, the categorical column name(s) (a list or a
+            comma-separated string); with arrays, ``"x"``, ``"y"`` or ``("x", "y")``. Bool,
+            string, object-with-text and pandas categorical data are categorical without it.
         bits: report in bits instead of nats: the estimate, its error bar and every MI figure
             of its extras (``DataEstimate.mi_extras``).
         permutations: shuffles for the independence test; default 100 for deterministic
@@ -301,9 +494,12 @@ def estimate_mi(
         A :class:`DataEstimate`.
 
     Raises:
-        ValueError: for unknown, non-numeric or incomplete columns (naming the column), bad
-            arrays (see :func:`mibench.validation.check_xy`), an unknown estimator, or a bad
-            ``bits``, ``permutations``, ``seed`` or ``error_bar`` (naming it).
+        ValueError: for unknown, incomplete or stray-valued columns (naming the column), a
+            variable mixing categorical and continuous columns, bad arrays (see
+            :func:`mibench.validation.check_xy`), an unknown estimator or one that does not
+            take the data's kinds (naming it, the categorical or continuous variables and a
+            suitable estimator), or a bad ``categorical``, ``bits``, ``permutations``,
+            ``seed`` or ``error_bar`` (naming it).
     """
     if isinstance(data, Mapping):
         try:
@@ -311,14 +507,31 @@ def estimate_mi(
         except ValueError as exc:
             raise ValueError(f"data: a mapping must map column names to columns ({exc})") from None
     if data is not None:
+        if isinstance(data, pd.DataFrame):
+            declared = _declared_columns(data, categorical)
+            wanted = set(map(str, _column_names(x, "x"))) | set(map(str, _column_names(y, "y")))
+            unused = [str(c) for c in declared if str(c) not in wanted]
+            if unused:
+                raise ValueError(
+                    f"categorical: column(s) {unused} are in neither x nor y; name only "
+                    "columns of x or y"
+                )
         shared = set(map(str, _column_names(x, "x"))) & set(map(str, _column_names(y, "y")))
-        if shared:
+        xv = select_variable(data, x, "x", categorical)
+        yv = select_variable(data, y, "y", categorical)
+        if shared and not xv.kind == yv.kind == CATEGORICAL:
             raise ValueError(
                 f"x and y share the column(s) {sorted(shared)}: I(X; Y) is then infinite for "
                 "continuous data; give each column to one side only"
             )
-        x = select_columns(data, x, "x")
-        y = select_columns(data, y, "y")
+        x, y = xv.values, yv.values
+        kinds = (xv.kind, yv.kind)
+        why = {"x": _table_why(xv, "x"), "y": _table_why(yv, "y")}
+        dims = (len(xv.columns), len(yv.columns))
+    else:
+        found, why = _array_kinds(x, y, categorical)
+        kinds = (found[0], found[1])
+        dims = (_width(x), _width(y))
     if not isinstance(bits, (bool, np.bool_)):
         raise ValueError(f"bits must be a bool, got {bits!r}")
     if permutations is not None and (
@@ -329,31 +542,47 @@ def estimate_mi(
         raise ValueError(f"permutations must be None or an int >= 0, got {permutations!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    if not isinstance(estimator, (str, Estimator)):
+    if estimator is not None and not isinstance(estimator, (str, Estimator)):
         raise ValueError(
-            f"estimator must be a registry spec such as 'ksg' or an Estimator, got "
+            f"estimator must be None, a registry spec such as 'ksg' or an Estimator, got "
             f"{type(estimator).__name__}"
         )
-    # A copy: the caller's estimator keeps its own hyperparameters (its seed included).
-    est = get_estimator(estimator) if isinstance(estimator, str) else clone(estimator)
+    chosen = estimator is None
+    if chosen:
+        est = get_estimator(DEFAULT_ESTIMATORS[kinds])
+        discrete_given = True
+    elif isinstance(estimator, str):
+        est = get_estimator(estimator)
+        discrete_given = "discrete" in parse_spec(estimator)[1]
+    else:
+        # A copy: the caller's estimator keeps its own hyperparameters (its seed included).
+        est = clone(estimator)
+        discrete_given = True
+    est = _matching(est, kinds, discrete_given, why)
     if est.get_params().get("seed", 0) is None:
         est.set_params(seed=seed)
-    xa, ya = check_xy(x, y, min_samples=est.min_samples)
+    xa, ya = check_xy(x, y, min_samples=est.min_samples, kinds=kinds)
     result = est.estimate(xa, ya, error_bar=error_bar)
     if permutations is None:
         permutations = 100 if est.deterministic else 0
     p_value = None
     if permutations and result.ok:
+        # Categorical variables are shuffled as their codes, which the estimator reads back
+        # as the same categories.
         p_value = permutation_test(est, xa, ya, permutations, seed, result.value).p_value
     scale = NATS_PER_BIT if bits else 1.0
     unit = "bits" if bits else "nats"
     extras, mi_extras = extras_in_unit(est, result.extras, bool(bits))
+    categories = [
+        int(a.max()) + 1 if kind == CATEGORICAL else None
+        for a, kind in ((xa, kinds[0]), (ya, kinds[1]))
+    ]
     return DataEstimate(
         estimator=est.name or type(est).__name__,
         params=est.get_params(),
         n=xa.shape[0],
-        dim_x=xa.shape[1],
-        dim_y=ya.shape[1],
+        dim_x=dims[0] if kinds[0] == CATEGORICAL else xa.shape[1],
+        dim_y=dims[1] if kinds[1] == CATEGORICAL else ya.shape[1],
         unit=unit,
         mi=result.value / scale,
         stderr=None if result.stderr is None else result.stderr / scale,
@@ -367,4 +596,7 @@ def estimate_mi(
         extras=extras,
         mi_extras=mi_extras,
         extras_unit=unit if mi_extras_keys(est) is not None else "nats",
+        kinds=list(kinds),
+        categories=categories,
+        chosen=chosen,
     )

@@ -37,6 +37,11 @@ class Estimator(ABC):
     #: The paper (or project) the estimator's formula comes from, shown by
     #: ``mibench list estimators``; empty for a plug-in that gives none.
     source: ClassVar[str] = ""
+    #: The kinds of X and Y the estimator takes, each ``"continuous"`` (float64 samples) or
+    #: ``"categorical"`` (each distinct row one category, handed to ``_estimate`` as its
+    #: codes 0..K-1, float64 of shape ``(n, 1)``: :func:`mibench.validation.as_categorical`).
+    #: :meth:`variable_kinds` may make them depend on hyperparameters.
+    variables: ClassVar[tuple[str, str]] = ("continuous", "continuous")
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -87,6 +92,12 @@ class Estimator(ABC):
         dimensions ``dim_x`` and ``dim_y`` (``min_samples`` unless a family says more)."""
         return self.min_samples
 
+    def variable_kinds(self) -> tuple[str, str]:
+        """The kinds of X and Y this estimator takes with its current hyperparameters
+        (:attr:`variables` unless a family says otherwise: ``ross`` follows ``discrete``);
+        :meth:`estimate` reads each variable by its kind."""
+        return self.variables
+
     def configured_error_bar(self) -> str | None:
         """The error bar the estimator's own hyperparameters ask for, used when
         :meth:`estimate` is given none (None by default; the baselines' ``error_bar``)."""
@@ -104,8 +115,10 @@ class Estimator(ABC):
         """Estimate I(X; Y) in nats, with an error bar when asked.
 
         Args:
-            x: samples of X, array-like of shape ``(n, dim_x)`` (or ``(n,)`` for one column).
-            y: samples of Y, array-like of shape ``(n, dim_y)`` (or ``(n,)``).
+            x: samples of X, array-like of shape ``(n, dim_x)`` (or ``(n,)`` for one column);
+                numbers for a continuous X, categories (text, bools, numbers) for a
+                categorical one (:meth:`variable_kinds`).
+            y: samples of Y, array-like of shape ``(n, dim_y)`` (or ``(n,)``), likewise.
             error_bar: None (the estimator's own setting, :meth:`configured_error_bar`),
                 ``"auto"`` (its preferred method) or a method of :mod:`mibench.errorbars`
                 that the estimator supports (:attr:`error_bars`); fills ``stderr``,
@@ -116,9 +129,10 @@ class Estimator(ABC):
             error bar included, ``fit_seconds`` the point estimate alone.
 
         Raises:
-            ValueError: for mismatched n, NaN/inf, fewer than ``min_samples`` rows or arrays
-                that are not 1-D/2-D (the message names the argument and the value), or an
-                ``error_bar`` the estimator cannot give (naming ``error_bar``).
+            ValueError: for mismatched n, NaN/inf, missing categories, values of the wrong
+                kind (text or bools for a continuous variable), fewer than ``min_samples``
+                rows or arrays that are not 1-D/2-D (the message names the argument and the
+                value), or an ``error_bar`` the estimator cannot give (naming ``error_bar``).
         """
         from mibench import errorbars
         from mibench.validation import check_xy
@@ -126,7 +140,7 @@ class Estimator(ABC):
         method = self.configured_error_bar() if error_bar is None else error_bar
         errorbars.check_error_bar(method, self)
         method = errorbars.resolve(method, self)
-        xa, ya = check_xy(x, y, min_samples=self.min_samples)
+        xa, ya = check_xy(x, y, min_samples=self.min_samples, kinds=self.variable_kinds())
         start = time.perf_counter()
         result = self._estimate_point(xa, ya, method)
         point = time.perf_counter() - start
@@ -150,7 +164,8 @@ class Estimator(ABC):
 
     @abstractmethod
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate | float:
-        """Compute the estimate from validated float64 arrays ``x: (n, dx)``, ``y: (n, dy)``."""
+        """Compute the estimate from validated float64 arrays ``x: (n, dx)``, ``y: (n, dy)``
+        (a categorical variable as its codes, ``(n, 1)``)."""
 
 
 def clone(estimator: Estimator) -> Estimator:

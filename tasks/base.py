@@ -21,6 +21,7 @@ TAGS = frozenset(
         "heavy-tailed",
         "mixture",
         "discrete-continuous",
+        "categorical",
         "staircase",
         "independent",
     }
@@ -213,7 +214,7 @@ class Task:
         version: bumped whenever sampling or the true MI changes, so stored results and
             cell ids from the old definition are not mixed with new ones.
         tags: family tags (gaussian, reparameterized, high-dimensional, heavy-tailed,
-            mixture, discrete-continuous, staircase, independent).
+            mixture, discrete-continuous, categorical, staircase, independent).
         citation: where the construction comes from.
         pairing: set for a variant of a paired invariance study (:class:`Pairing`); its cells
             draw the base task's samples.

@@ -32,7 +32,7 @@ import numpy as np
 
 from mibench.tasks.additive import additive_noise
 from mibench.tasks.base import Task, format_id
-from mibench.tasks.discrete import discrete_continuous
+from mibench.tasks.discrete import categorical, discrete_continuous
 from mibench.tasks.gaussian import (
     bivariate_normal,
     correlated_pairs,
@@ -103,6 +103,7 @@ BASE_KINDS: dict[str, BaseKind] = {
         BaseKind("1v1-bimodal", _bimodal_normal, (Param("rho", _F),)),
         BaseKind("1v1-additive", additive_noise, (Param("epsilon", _F),)),
         BaseKind("1v1-discrete", discrete_continuous, (Param("m", _I),)),
+        BaseKind("categorical", categorical, (Param("k", _I), Param("epsilon", _F))),
         BaseKind("1v1-xshape", x_shape, (Param("rho", _F),)),
         BaseKind(
             "multinormal-dense",

@@ -97,6 +97,10 @@ DISCRETE_CONTINUOUS = [
     "half_cube-1v1-discrete-10",
 ]
 
+#: Categorical–categorical tasks (K-ary symmetric channel), exact MI; a suite of its own so that
+#: ``standard`` and ``discrete-continuous`` stay as they are.
+DISCRETE = [f"categorical-{k}-{eps!r}" for k in (2, 4, 10) for eps in (0.1, 0.3)]
+
 HEAVY_TAILS = [
     *(f"student-identity-{d}-{d}-{nu}" for d in (1, 2, 5) for nu in (1, 2, 3, 5, 10, 30)),
     *(f"student-dense-3-3-0.5-{nu}" for nu in (1, 3, 10)),
@@ -154,6 +158,13 @@ register_suite(
     "discrete-continuous",
     DISCRETE_CONTINUOUS,
     description="X uniform on {0..m-1}, Y | X ~ U(X, X+2), plain and transformed",
+    build=False,
+)
+register_suite(
+    "discrete",
+    DISCRETE,
+    description="categorical X and Y: X uniform on {0..K-1}, Y = X with probability 1 - eps, "
+    "else uniform on the other values (K = 2, 4, 10; eps = 0.1, 0.3)",
     build=False,
 )
 register_suite(

@@ -106,7 +106,7 @@ def test_kl_warns_when_its_estimate_is_below_zero():
 def test_api_arguments_raise_value_errors_naming_them():
     x, y = _pair(300)
     cases = [
-        (dict(estimator=None), "estimator must be"),
+        (dict(estimator=42), "estimator must be"),
         (dict(permutations=2.5), "permutations must be"),
         (dict(permutations=-1), "permutations must be"),
         (dict(seed=-1), "seed must be"),
@@ -134,8 +134,11 @@ def test_dict_data_integer_labels_and_tensors_with_gradient():
 
 def test_bool_datetime_and_stray_strings_follow_one_rule_in_api_and_cli(tmp_path):
     x, y = _pair(50)
-    with pytest.raises(ValueError, match="booleans"):
-        estimate_mi(x > 0, y)
+    # Booleans are categorical: a continuous estimator refuses them, naming one that fits.
+    with pytest.raises(ValueError, match=r"ksg takes continuous X and Y, but x is categorical"):
+        estimate_mi(x > 0, y, "ksg")
+    with pytest.raises(ValueError, match=r"x holds booleans \(dtype bool\), so x is categorical"):
+        mibench.get_estimator("ksg").estimate(x > 0, y)
     with pytest.raises(ValueError, match="dates"):
         estimate_mi(np.datetime64("2020-01-01") + np.arange(50), y)
     table = pd.DataFrame({"a": x.astype(object), "b": y})

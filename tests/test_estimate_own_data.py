@@ -127,7 +127,7 @@ def test_cli_estimate_matches_python_api(csv):
             ["--y", "b"],
             "column 'b' has 1 missing values (first at row 7)",
         ),
-        (None, ["--y", "name"], "column 'name' is not numeric"),
+        (None, ["--y", "name", "--estimator", "ksg"], "but y's column 'name'"),
         (None, ["--y", "nope"], "unknown column 'nope'"),
         (lambda df: df.iloc[:0], ["--y", "b"], "the table has no data rows"),
     ],

@@ -1,4 +1,5 @@
-"""``mibench estimate``: MI between columns of your own CSV or Parquet file."""
+"""``mibench estimate``: MI between columns of your own CSV or Parquet file, continuous or
+categorical."""
 
 from __future__ import annotations
 
@@ -23,9 +24,19 @@ def _read_table(path: Path) -> pd.DataFrame:
 @click.option("--y", "y_cols", required=True, help="Comma-separated column names of Y.")
 @click.option(
     "--estimator",
-    default="ksg",
-    show_default=True,
-    help="Estimator spec: 'name' or 'name[param=value,...]'.",
+    default=None,
+    help="Estimator spec: 'name' or 'name[param=value,...]'. Default: chosen from the kinds "
+    "of X and Y: ksg (both continuous), plugin (both categorical), ross (one of each, with "
+    "discrete= on the categorical side). An estimator that does not take the data's kinds "
+    "is refused.",
+)
+@click.option(
+    "--categorical",
+    "categorical",
+    default=None,
+    metavar="COL[,COL...]",
+    help="Comma-separated columns to treat as categorical although numeric (integer class "
+    "labels). String, bool and categorical columns are categorical without it.",
 )
 @click.option(
     "--bits",
@@ -50,8 +61,17 @@ def _read_table(path: Path) -> pd.DataFrame:
     "'subsampling' (any estimator), 'bootstrap' (binning, Gaussian), 'held-out' (neural).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def estimate(data, x_cols, y_cols, estimator, bits, permutations, seed, error_bar, as_json) -> None:
-    """Estimate the MI between columns X and Y of a CSV (or Parquet) file DATA."""
+def estimate(
+    data, x_cols, y_cols, estimator, categorical, bits, permutations, seed, error_bar, as_json
+) -> None:
+    """Estimate the MI between columns X and Y of a CSV (or Parquet) file DATA.
+
+    Each of X and Y is continuous or categorical: categorical when its columns hold text,
+    booleans or a categorical dtype, or are named by --categorical. All the columns of one
+    variable must have the same kind; each distinct row of a categorical variable is one
+    category. The estimator used, and whether mibench chose it, is printed (and in --json:
+    'estimator', 'chosen', 'kinds', 'categories').
+    """
     from mibench.api import estimate_mi
 
     try:
@@ -61,6 +81,7 @@ def estimate(data, x_cols, y_cols, estimator, bits, permutations, seed, error_ba
             y_cols,
             estimator,
             data=table,
+            categorical=categorical,
             bits=bits,
             permutations=permutations,
             seed=seed,
@@ -78,10 +99,15 @@ def estimate(data, x_cols, y_cols, estimator, bits, permutations, seed, error_ba
             f"[{result.ci_low:.4f}, {result.ci_high:.4f}]"
         )
     click.echo(line)
+    how = " (chosen for these kinds)" if result.chosen else ""
     click.echo(
-        f"estimator {result.estimator} {result.params}; n = {result.n}, "
+        f"estimator {result.estimator}{how} {result.params}; n = {result.n}, "
         f"dim_x = {result.dim_x}, dim_y = {result.dim_y}; status {result.status}"
     )
+    sides = []
+    for side, kind, count in zip("XY", result.kinds, result.categories, strict=True):
+        sides.append(f"{side} {kind}" + (f" ({count} categories)" if count is not None else ""))
+    click.echo("variables: " + ", ".join(sides))
     if result.p_value is not None:
         click.echo(
             f"permutation test of independence: p = {result.p_value:.4g} "

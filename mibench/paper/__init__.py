@@ -7,7 +7,7 @@ This package plans and draws; the engine (:mod:`mibench.harness`) computes. Modu
 from its tables), and one module per figure: :mod:`~mibench.paper.bottleneck`,
 :mod:`~mibench.paper.staircase`, :mod:`~mibench.paper.staircase_lee_rhee`,
 :mod:`~mibench.paper.mine_gaussian`, :mod:`~mibench.paper.mode_collapse`,
-:mod:`~mibench.paper.standard_heatmap`,
+:mod:`~mibench.paper.standard_heatmap`, :mod:`~mibench.paper.discrete_heatmap`,
 :mod:`~mibench.paper.bias_variance`, :mod:`~mibench.paper.coverage`,
 :mod:`~mibench.paper.invariance`, :mod:`~mibench.paper.reconstruction` and
 :mod:`~mibench.paper.pmi_profiles` (no cells: its draw computes the profiles). Importing this
@@ -18,6 +18,7 @@ from mibench.paper import (  # noqa: F401 - importing the figure modules registe
     bias_variance,
     bottleneck,
     coverage,
+    discrete_heatmap,
     invariance,
     mine_gaussian,
     mode_collapse,

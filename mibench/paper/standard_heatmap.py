@@ -32,25 +32,31 @@ def plan(scale: Scale) -> FigureWork:
     return fixed_work(list_tasks("standard"), builtin_estimators(), NS, SEEDS, scale)
 
 
-def draw(drawing: Drawing) -> list[Path]:
+def draw_heatmap(drawing: Drawing, suite: str) -> list[Path]:
     """Write ``heatmap.{png,pdf}``, ``summary.{csv,md,tex}`` and
-    ``samples_to_factor_1.5.{csv,md,tex}`` into the run folder."""
+    ``samples_to_factor_1.5.{csv,md,tex}`` of a heatmap run into its folder; ``suite`` names
+    the tasks in the title (e.g. ``"Standard suite"``)."""
     summary = summarize(drawing.results)
     n = int(summary["n"].max())
     fig = plot_heatmap(summary, n)
     seeds = int(drawing.results["seed"].nunique())
     set_title(
         fig,
-        f"Standard suite, mean estimate (nats) at n = {n} (Czyż et al. 2023)",
+        f"{suite}, mean estimate (nats) at n = {n}",
         drawing.caption(
             f"Colour: ln(mean / true MI) clipped to ±1; mean over the ok rows of up to {seeds} "
             "seed(s); *: some seeds not ok (diverged or error), left out of that mean (see "
             "failure_rate, n_flagged and mean_with_flagged in summary.csv); grey: no ok row "
-            "(failed or not run yet)."
+            "(failed, refused or not run yet)."
         ),
     )
     written = save_figure(fig, drawing.folder / "heatmap")
     return written + write_report(drawing.results, drawing.folder)
+
+
+def draw(drawing: Drawing) -> list[Path]:
+    """The heatmap of the standard suite (:func:`draw_heatmap`)."""
+    return draw_heatmap(drawing, "Standard suite (Czyż et al. 2023)")
 
 
 FIGURE = register_figure(

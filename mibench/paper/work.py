@@ -44,20 +44,27 @@ class FigureWork:
         return [c for c in self.cells if estimators is None or c.estimator in estimators]
 
 
-def builtin_estimators() -> list[str]:
-    """Registry names of mibench's own estimators (baselines and neural), sorted.
+def builtin_estimators(variables: tuple[str, str] = ("continuous", "continuous")) -> list[str]:
+    """Registry names of mibench's own estimators (baselines and neural) that take X and Y of
+    the kinds ``variables`` with their defaults (``"continuous"`` or ``"categorical"``,
+    :meth:`~mibench.estimator.Estimator.variable_kinds`), sorted.
 
     Plug-ins and estimators registered at run time are left out, so that a figure's grid does
     not depend on what else is installed; so are built-in estimators that cannot run without
     user configuration (a class attribute ``needs_configuration = True``: ``external``, which
     needs a command).
     """
-    return [
-        name
-        for name in list_estimators()
-        if getattr(estimator_factory(name), "__module__", "").startswith(BUILTIN_MODULES)
-        and not getattr(estimator_factory(name), "needs_configuration", False)
-    ]
+    names = []
+    for name in list_estimators():
+        factory = estimator_factory(name)
+        if not getattr(factory, "__module__", "").startswith(BUILTIN_MODULES):
+            continue
+        if getattr(factory, "needs_configuration", False):
+            continue
+        kinds = getattr(factory(), "variable_kinds", lambda: ("continuous", "continuous"))()
+        if tuple(kinds) == tuple(variables):
+            names.append(name)
+    return names
 
 
 def trains(name: str) -> bool:

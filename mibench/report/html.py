@@ -46,7 +46,7 @@ from markupsafe import Markup
 from mibench.report.best import best_configurations
 from mibench.report.coverage import coverage_table, has_intervals
 from mibench.report.metrics import configuration_labels, distinct_cells, summarize
-from mibench.report.tables import BEST_DISPLAY, COVERAGE_DISPLAY
+from mibench.report.tables import BEST_DISPLAY, COVERAGE_DISPLAY, bound_notes
 
 #: File name of the page in a run folder's report folder and in a figure folder.
 PAGE_FILE = "report.html"
@@ -513,6 +513,7 @@ def render_page(
     document: dict = {"keys": [], "groups": [], "profiles": {}}
     facts: list[tuple[str, str]] = []
     if not results.empty:
+        about = [*about, *bound_notes(results["estimator"])]
         if summary is None:
             summary = summarize(results)
         cells = distinct_cells(results)

@@ -42,6 +42,15 @@ STANDARD_NAMES = {
     "infonce": "InfoNCE",
     "jsd": "JSD",
     "smile": "SMILE",
+    "tuba": "TUBA",
+    "alpha-infonce": "α-InfoNCE",
+    "flo": "FLO",
+    "ba": "BA",
+    "club": "CLUB (approx. upper bound)",
+    "doe": "DoE",
+    "plugin": "plug-in",
+    "ross": "Ross kNN",
+    "mixed-ksg": "mixed KSG",
 }
 
 #: Markers of the palette, in slot order.
@@ -59,6 +68,10 @@ BUILTIN_STYLES: dict[str, tuple[str, str]] = {
     "gaussian": ("#bcbd22", "P"),
     "gaussian-copula": ("#637939", "p"),
     "kde": ("#bd9e39", "d"),
+    "mixed-ksg": ("#3182bd", "*"),
+    # discrete and mixed data
+    "plugin": ("#b5cf6b", "s"),
+    "ross": ("#9c9ede", "h"),
     # neural
     "dv": ("#7b4173", "h"),
     "mine": ("#d62728", "^"),
@@ -67,6 +80,13 @@ BUILTIN_STYLES: dict[str, tuple[str, str]] = {
     "infonce": ("#ff7f0e", "o"),
     "jsd": ("#2ca02c", "s"),
     "smile": ("#e377c2", "*"),
+    "tuba": ("#ad494a", "P"),
+    "alpha-infonce": ("#fd8d3c", "v"),
+    "flo": ("#74c476", "D"),
+    # conditional-density models
+    "ba": ("#a55194", "p"),
+    "club": ("#de9ed6", "X"),
+    "doe": ("#8ca252", "<"),
 }
 
 #: (colour, marker) slots for estimators outside :data:`BUILTIN_STYLES` (plug-ins); beyond

@@ -5,6 +5,7 @@ configuration per task."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ from tabulate import tabulate
 
 from mibench.harness.archive import write_tables
 from mibench.harness.store import ResultStore
+from mibench.registry import estimator_factory, list_estimators
 from mibench.report.best import best_configurations
 from mibench.report.coverage import coverage_table, has_intervals
 from mibench.report.invariance import has_pairs, invariance_scores, invariance_table
@@ -105,12 +107,34 @@ def export_run(run_dir: str | Path, store: ResultStore) -> tuple[list[Path], pd.
     return written, summary
 
 
+def bound_notes(estimators: Iterable[str]) -> list[str]:
+    """One sentence for each estimator among ``estimators`` (registry names) whose value is
+    not a lower bound or an estimate: CLUB, an upper bound on I(X; Y) only when its learned
+    q(y | x) matches p(y | x). Every report with such an estimator carries its note."""
+    notes = []
+    for name in sorted(set(estimators)):
+        if name not in list_estimators():
+            continue
+        cls = estimator_factory(name)
+        if getattr(cls, "bound", "") == "approximate upper bound":
+            notes.append(
+                f"{name}: an approximate upper bound on I(X; Y), above it only where its "
+                f"learned q(y | x) matches p(y | x) ({cls.source})."
+            )
+    return notes
+
+
 def _write_text_tables(
-    table: pd.DataFrame, stem: Path, headers: list[str], floatfmt: list[str]
+    table: pd.DataFrame,
+    stem: Path,
+    headers: list[str],
+    floatfmt: list[str],
+    notes: Sequence[str] = (),
 ) -> list[Path]:
     """Write ``table`` formatted as ``<stem>.md`` (GitHub Markdown) and ``<stem>.tex``
     (booktabs LaTeX, special characters escaped); missing values print as an em dash in
-    Markdown and ``--`` in LaTeX.
+    Markdown and ``--`` in LaTeX. ``notes`` follow the table (a paragraph each in Markdown,
+    comment lines in LaTeX).
 
     Returns:
         The two paths.
@@ -120,6 +144,8 @@ def _write_text_tables(
     for suffix, fmt, missing in ((".md", "github", "—"), (".tex", "latex_booktabs", "--")):
         path = stem.with_name(stem.name + suffix)
         text = tabulate(cells, headers=headers, tablefmt=fmt, floatfmt=floatfmt, missingval=missing)
+        prefix = "\n" if suffix == ".md" else "% "
+        text += "".join(f"\n{prefix}{note}" for note in notes)
         path.write_text(text + "\n", encoding="utf-8")
         written.append(path)
     return written
@@ -178,7 +204,10 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, factor: float = 1.5
     summary.to_csv(out / "summary.csv", index=False)
     headers, formats = (list(v) for v in zip(*SUMMARY_DISPLAY.values(), strict=True))
     written = [out / "summary.csv"]
-    written += _write_text_tables(summary[list(SUMMARY_DISPLAY)], out / "summary", headers, formats)
+    notes = bound_notes(results["estimator"])
+    written += _write_text_tables(
+        summary[list(SUMMARY_DISPLAY)], out / "summary", headers, formats, notes
+    )
     wide = samples_to_factor_table(summary, factor)
     stem = f"samples_to_factor_{factor:g}"
     wide.to_csv(out / f"{stem}.csv", index=False)
