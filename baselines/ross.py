@@ -26,6 +26,7 @@ unless a second sample lies at exactly ε_i (probability 0 for continuous C).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,6 +42,9 @@ from .preprocess import STANDARDIZATIONS, constant_columns, standardize
 
 #: Accepted values of ``discrete``.
 DISCRETE_SIDES = ("x", "y")
+#: Share of samples whose k-th within-category neighbour is at distance 0 above which the
+#: continuous side is refused (below it, a warning); as KSG's share of duplicated rows.
+TIED_SHARE = 0.01
 
 
 class Ross(BaselineEstimator):
@@ -64,7 +68,9 @@ class Ross(BaselineEstimator):
     Raises:
         ValueError: for bad input, n <= k, a hyperparameter out of range (naming it), a
             categorical side with more than half as many distinct values as samples (naming it
-            and the count; then most categories would have a single sample).
+            and the count; then most categories would have a single sample), or a continuous
+            side with ties: more than :data:`TIED_SHARE` of the samples with their k-th
+            within-category neighbour at distance 0 (a warning below that share).
     """
 
     name: ClassVar[str] = "ross"
@@ -152,6 +158,19 @@ class Ross(BaselineEstimator):
             # the distance recomputed as the counts below compute it, bit for bit
             radius[rows] = _block_distance(pts, idx[:, kc - 1 : kc])[:, 0]
             k_used[rows] = kc
+        tied = int(np.count_nonzero(radius == 0))
+        if tied:
+            why = (
+                f"{tied} of {n} samples have their k-th neighbour (k={self.k}) in their category "
+                f"at distance 0: {other} repeats values, which Ross's estimator cannot take (a "
+                f"continuous {other} has no ties)"
+            )
+            if tied > TIED_SHARE * n:
+                raise ValueError(
+                    f"{why}; use plugin if {other} is categorical too, or mixed-ksg for data "
+                    "with point masses"
+                )
+            warnings.warn(f"{why}; the estimate is biased", stacklevel=3)
         m = _counter(c).count(radius, strict=False)
         value = float(
             (digamma(n) - digamma(sizes[labels]).mean())

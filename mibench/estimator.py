@@ -37,6 +37,10 @@ class Estimator(ABC):
     #: The paper (or project) the estimator's formula comes from, shown by
     #: ``mibench list estimators``; empty for a plug-in that gives none.
     source: ClassVar[str] = ""
+    #: What the value is: ``"estimate"`` (default), ``"lower bound"`` (a variational lower
+    #: bound on I(X; Y) at every critic) or ``"approximate upper bound"`` (an upper bound only
+    #: under a condition, CLUB's; every report with one says so).
+    bound: ClassVar[str] = "estimate"
     #: The kinds of X and Y the estimator takes, each ``"continuous"`` (float64 samples) or
     #: ``"categorical"`` (each distinct row one category, handed to ``_estimate`` as its
     #: codes 0..K-1, float64 of shape ``(n, 1)``: :func:`mibench.validation.as_categorical`).

@@ -389,3 +389,14 @@ def test_mixed_ksg_warns_about_rows_copied_a_few_times():
     x, y, _ = sample("1v1-normal-0.75", 1000)
     with pytest.warns(UserWarning, match="2000 of 2000 .* repeat only 2 to k=3 times"):
         MixedKSG().estimate(np.repeat(x, 2, axis=0), np.repeat(y, 2, axis=0))
+
+
+def test_ross_refuses_a_continuous_side_with_ties():
+    x, y, _ = sample("categorical-4-0.1", 2000)  # y categorical too: every k-th distance is 0
+    with pytest.raises(ValueError, match="y repeats values.*use plugin"):
+        Ross().estimate(x, y)
+    x, y, truth = sample("1v1-discrete-5", 2000)
+    x[:10], y[:10] = x[0], y[0]  # ten copies in one category: a warning, value near the truth
+    with pytest.warns(UserWarning, match="y repeats values"):
+        value = Ross().estimate(x, y).value
+    assert abs(value - truth) < 0.05

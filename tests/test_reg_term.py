@@ -42,6 +42,22 @@ def test_gradient_reaches_the_inputs_and_never_the_critic(name):
     assert term.theta.grad is None  # the outer loss never trains the critic
 
 
+@pytest.mark.parametrize("name", ["club", "doe"])
+def test_density_model_terms_give_their_estimate_and_a_gradient(name):
+    # CLUB is minimised as an MI upper bound in its paper; DoE is a difference of two
+    # cross-entropies. After the model's own steps, the outer value is the readout of the batch.
+    term = MITerm(name, 1, 1, seed=0)
+    gen = torch.Generator().manual_seed(4)
+    for _ in range(5):
+        term.critic_step(*_gaussian_pair(0.8, 128, gen))
+    x, y = _gaussian_pair(0.8, 128, gen)
+    x.requires_grad_()
+    value = term(x, y)
+    assert float(value.detach()) == pytest.approx(term.estimate(x, y), abs=1e-5)
+    value.backward()
+    assert x.grad is not None and float(x.grad.abs().sum()) > 0
+
+
 def test_critic_step_never_reaches_the_outer_model():
     term = MITerm("mine", 2, 2, seed=0)
     a = torch.nn.Parameter(torch.eye(2))
@@ -87,6 +103,8 @@ def test_term_estimate_converges_on_a_known_gaussian(name, tol):
 def test_bad_estimators_and_inputs_are_refused():
     with pytest.raises(ValueError, match="not differentiable"):
         MITerm("ksg", 1, 1)
+    with pytest.raises(ValueError, match="'ba' cannot be an MI term"):
+        MITerm("ba", 1, 1)  # its H(Y) is a kNN estimate, without a gradient
     with pytest.raises(ValueError, match="unknown estimator 'nope'"):
         MITerm("nope", 1, 1)
     with pytest.raises(ValueError, match="rate"):

@@ -1,16 +1,21 @@
-"""Neural (variational) MI estimators: MINE, MINE-f/NWJ, JSD, InfoNCE, DV and SMILE.
+"""Neural (variational) MI estimators: critic-based bounds and conditional-density models.
 
 Modules: :mod:`~mibench.neural.objectives` (the bounds, pure functions of critic scores),
-:mod:`~mibench.neural.critics` (joint and separable critics, derangement pairs),
+:mod:`~mibench.neural.critics` (joint and separable critics, critics with a baseline, FLO's
+pair of networks, derangement pairs), :mod:`~mibench.neural.densities` (learned Gaussian
+densities q(y | x) and q(y), and the bounds read from them),
 :mod:`~mibench.neural.trainer` (the shared trainer, fixed-sample and streaming),
 :mod:`~mibench.neural.ensemble` (batched ensembles), :mod:`~mibench.neural.clipping`
-(adaptive gradient clipping), :mod:`~mibench.neural.defaults` (every default, one table) and
-:mod:`~mibench.neural.estimators` (the registered estimators). Importing this package
-registers ``dv``, ``mine``, ``mine-f``, ``nwj``, ``jsd``, ``smile`` and ``infonce``.
+(adaptive gradient clipping), :mod:`~mibench.neural.defaults` (every default, one table),
+:mod:`~mibench.neural.estimators` (the critic-based estimators) and
+:mod:`~mibench.neural.density_estimators` (the density-model ones). Importing this package
+registers ``dv``, ``mine``, ``mine-f``, ``nwj``, ``jsd``, ``smile``, ``infonce``, ``tuba``,
+``alpha-infonce``, ``flo`` and ``ba``, ``club``, ``doe``.
 """
 
 from mibench.neural.clipping import adaptive_clip, clip_mi_gradient, set_adaptive_clipped_grads
 from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
+from mibench.neural.density_estimators import CLUB, DENSITY_ESTIMATORS, BarberAgakov, DoE
 from mibench.neural.ensemble import (
     batch_groups,
     fit_ensemble,
@@ -19,25 +24,35 @@ from mibench.neural.ensemble import (
 )
 from mibench.neural.estimators import (
     DV,
+    FLO,
     JSD,
     MINE,
     NEURAL_ESTIMATORS,
     NWJ,
     SMILE,
+    TUBA,
+    AlphaInfoNCE,
     InfoNCE,
     MINEf,
     NeuralEstimator,
 )
 
 __all__ = [
+    "CLUB",
     "DEFAULTS",
+    "DENSITY_ESTIMATORS",
     "DV",
+    "FLO",
     "JSD",
     "MINE",
     "NEURAL_ESTIMATORS",
     "NWJ",
     "OBJECTIVE_DEFAULTS",
     "SMILE",
+    "TUBA",
+    "AlphaInfoNCE",
+    "BarberAgakov",
+    "DoE",
     "InfoNCE",
     "MINEf",
     "NeuralEstimator",

@@ -278,6 +278,144 @@ class ScoreModel(Protocol):
         ...
 
 
+def _scores_by_y(critic: Critic, theta: Tensor, x: Tensor, y: Tensor, pairs: Tensor) -> Tensor:
+    """Critic scores with the roles of the pairs exchanged: row i is anchored on y_i.
+
+    Returns ``(E, b, 1 + k)`` with column s the score f(x_{pairs[i, s]}, y_i) (column 0: the
+    joint pair f(x_i, y_i)); the same pairs as :meth:`JointCritic.scores` when k = b − 1,
+    grouped by y instead of by x.
+    """
+    if isinstance(critic, SeparableCritic):
+        gx, hy = critic.g.forward(theta, x), critic.h.forward(theta, y)
+        all_pairs = torch.bmm(hy, gx.transpose(1, 2))  # (E, b_y, b_x)
+        return all_pairs.gather(2, pairs.expand(x.shape[0], -1, -1))
+    y_rep = y.unsqueeze(2).expand(-1, -1, pairs.shape[1], -1)
+    inputs = torch.cat([x[:, pairs], y_rep], dim=-1).flatten(1, 2)
+    return critic.mlp.forward(theta, inputs).view(x.shape[0], *pairs.shape)
+
+
+class BaselineCritic:
+    """A critic f(x, y) with a learned log-baseline b(y) = log a(y): scores f − b (TUBA).
+
+    The model of TUBA and α-InfoNCE (Poole et al. 2019, §2.2 and §2.4): a joint or separable
+    critic f (parameters first in ``theta``) and a scalar MLP b of y (parameters after f's).
+
+    Args:
+        kind: ``"joint"`` or ``"separable"``, the critic f.
+        dim_x: columns of x.
+        dim_y: columns of y.
+        hidden: hidden widths of f and of the baseline b (at least one layer).
+        activation: a key of :data:`ACTIVATIONS`.
+        embed_dim: output width of a separable critic's g and h.
+        rows: ``"x"``: row i of the scores is x_i with the pairs indexing y (the layout of the
+            critics), column s = f(x_i, y_{pairs[i, s]}) − b(y_{pairs[i, s]}); ``"y"``: row i
+            is anchored on y_i and the pairs index x, column s =
+            f(x_{pairs[i, s]}, y_i) − b(y_i) (the baseline is constant along a row, as the
+            normaliser of α-InfoNCE needs).
+
+    Raises:
+        ValueError: naming ``critic`` for an unknown kind, ``rows`` for a value other than
+            ``"x"`` or ``"y"``, or the architecture argument at fault.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int] = DEFAULTS.hidden,
+        activation: str = DEFAULTS.activation,
+        embed_dim: int = DEFAULTS.embed_dim,
+        rows: str = "x",
+    ) -> None:
+        if rows not in ("x", "y"):
+            raise ValueError(f"rows must be 'x' or 'y', got {rows!r}")
+        self.critic = make_critic(kind, dim_x, dim_y, hidden, activation, embed_dim)
+        self.baseline = _MLP(self.critic.n_params, (dim_y, *hidden, 1), activation)
+        self.rows = rows
+        self.n_params = self.baseline.end
+
+    def init(self, generator: torch.Generator) -> Tensor:
+        """Initial parameters drawn from ``generator`` (critic, then baseline): ``(P,)``."""
+        return torch.cat([self.critic.init(generator), self.baseline.init(generator)])
+
+    def log_baseline(self, theta: Tensor, y: Tensor) -> Tensor:
+        """b(y) = log a(y) of ``y: (E, b, dim_y)``, shape ``(E, b)``."""
+        return self.baseline.forward(theta, y).squeeze(-1)
+
+    def scores(self, theta: Tensor, x: Tensor, y: Tensor, pairs: Tensor) -> Tensor:
+        """Baseline-corrected scores f − b, shape ``(E, b, 1 + k)`` (layout: ``rows``).
+
+        Args:
+            theta: parameters, shape ``(E, P)``.
+            x: shape ``(E, b, dim_x)``.
+            y: shape ``(E, b, dim_y)``.
+            pairs: from :func:`pair_index`, shape ``(b, 1 + k)``.
+        """
+        b = self.log_baseline(theta, y)
+        if self.rows == "y":
+            return _scores_by_y(self.critic, theta, x, y, pairs) - b.unsqueeze(-1)
+        return self.critic.scores(theta, x, y, pairs) - b[:, pairs]
+
+
+class FLOModel:
+    """FLO's two networks (Guo et al. 2022): a critic g(x, y) and a u-network u(x, y).
+
+    g is a joint or separable critic (parameters first in ``theta``), u an MLP of the
+    concatenated pair [x, y] with a scalar output, evaluated on the joint pairs only.
+
+    The scores ``(E, b, 1 + k)`` are what FLO's bound reads
+    (:func:`~mibench.neural.objectives.flo_bound`): column 0 holds u(x_i, y_i); column s >= 1
+    holds the critic's gap g(x_i, y_{pairs[i, s]}) − g(x_i, y_i) to the joint pair.
+
+    Args:
+        kind: ``"joint"`` or ``"separable"``, the critic g.
+        dim_x: columns of x.
+        dim_y: columns of y.
+        hidden: hidden widths of g and of u (at least one layer).
+        activation: a key of :data:`ACTIVATIONS`.
+        embed_dim: output width of a separable critic's two MLPs.
+
+    Raises:
+        ValueError: naming ``critic`` for an unknown kind, or the architecture argument at
+            fault.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int] = DEFAULTS.hidden,
+        activation: str = DEFAULTS.activation,
+        embed_dim: int = DEFAULTS.embed_dim,
+    ) -> None:
+        self.critic = make_critic(kind, dim_x, dim_y, hidden, activation, embed_dim)
+        self.u = _MLP(self.critic.n_params, (dim_x + dim_y, *hidden, 1), activation)
+        self.n_params = self.u.end
+
+    def init(self, generator: torch.Generator) -> Tensor:
+        """Initial parameters drawn from ``generator`` (critic, then u): ``(P,)``."""
+        return torch.cat([self.critic.init(generator), self.u.init(generator)])
+
+    def u_joint(self, theta: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """u(x_i, y_i) of the joint pairs, shape ``(E, b)``."""
+        return self.u.forward(theta, torch.cat([x, y], dim=-1)).squeeze(-1)
+
+    def scores(self, theta: Tensor, x: Tensor, y: Tensor, pairs: Tensor) -> Tensor:
+        """``[u(x_i, y_i), g(x_i, y_{pairs[i, 1]}) − g(x_i, y_i), ...]``, ``(E, b, 1 + k)``.
+
+        Args:
+            theta: parameters, shape ``(E, P)``.
+            x: shape ``(E, b, dim_x)``.
+            y: shape ``(E, b, dim_y)``.
+            pairs: from :func:`pair_index`, shape ``(b, 1 + k)``.
+        """
+        g = self.critic.scores(theta, x, y, pairs)
+        gap = g[..., 1:] - g[..., :1]
+        return torch.cat([self.u_joint(theta, x, y).unsqueeze(-1), gap], dim=-1)
+
+
 def make_critic(
     kind: str,
     dim_x: int,

@@ -10,6 +10,10 @@ nwj        (alias of mine-f)                   NWJ bound
 jsd        JSD (Deep InfoMax)                  NWJ of critic + shift (default +1)
 smile      JSD (Deep InfoMax)                  SMILE(τ): DV with e^T clipped to e^±τ
 infonce    InfoNCE                             InfoNCE (at most ln(negatives + 1))
+tuba       TUBA, critic + baseline MLP b(y)    TUBA bound
+alpha-     α-InfoNCE (alpha), critic + b(y),   α-InfoNCE bound (at α = 1: at most
+infonce    all negatives                       ln(batch size − 1))
+flo        FLO, critic g + u-network u(x, y)   FLO bound
 =========  ==================================  ==========================================
 
 ``jsd`` and ``smile`` also record the raw JSD objective of the selected evaluation in
@@ -34,7 +38,7 @@ from torch import Tensor
 from mibench.estimate import Estimate
 from mibench.estimator import Estimator
 from mibench.neural import objectives as obj
-from mibench.neural.critics import ScoreModel, make_critic
+from mibench.neural.critics import BaselineCritic, FLOModel, ScoreModel, make_critic
 from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
 from mibench.neural.trainer import MIN_PART, fit, fit_streaming, shared_settings
 from mibench.registry import register_estimator
@@ -43,6 +47,10 @@ if TYPE_CHECKING:
     from mibench.tasks.streaming import StreamingTask
 
 _D = OBJECTIVE_DEFAULTS
+
+#: An extra value recorded at the selected evaluation: f(t_joint (E, m), t_marginal (E, m, k),
+#: hp) -> (E,), ``hp`` as in :meth:`NeuralEstimator.readout` (data constants included).
+ExtraValue = Callable[[Tensor, Tensor, dict[str, Tensor]], Tensor]
 
 
 def _keyword_names(init: Callable[..., None]) -> list[str]:
@@ -69,10 +77,13 @@ class NeuralEstimator(Estimator):
     deterministic: ClassVar[bool] = False
     min_samples: ClassVar[int] = 2 * MIN_PART
     error_bars: ClassVar[tuple[str, ...]] = ("held-out", "seeds", "subsampling")
+    #: Whether the value has a gradient in x and y, so that it can be an outer model's MI term
+    #: (:class:`~mibench.regularizers.MITerm`).
+    differentiable: ClassVar[bool] = True
     #: Objective hyperparameters that may differ between members of a batched ensemble.
     objective_params: ClassVar[tuple[str, ...]] = ()
-    #: Extra values recorded at the selected evaluation: name -> f(t_joint, t_marginal).
-    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {}
+    #: Extra values recorded at the selected evaluation (``Estimate.extras``): name -> f.
+    extra_values: ClassVar[dict[str, ExtraValue]] = {}
 
     def __init__(
         self,
@@ -380,7 +391,9 @@ class _JSDTrained(NeuralEstimator):
     al. 2019) and whose MI readout is another bound; the raw JSD value goes to
     ``extras["jsd"]``."""
 
-    extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor], Tensor]]] = {"jsd": obj.jsd_bound}
+    extra_values: ClassVar[dict[str, ExtraValue]] = {
+        "jsd": lambda t_joint, t_marginal, hp: obj.jsd_bound(t_joint, t_marginal)
+    }
 
     @classmethod
     def train_objective(
@@ -487,9 +500,149 @@ class InfoNCE(NeuralEstimator):
         return obj.infonce_bound(t_joint, t_marginal)
 
 
+class TUBA(NeuralEstimator):
+    """TUBA: the tractable unnormalized Barber–Agakov bound with a learned baseline a(y).
+
+    I ≥ 1 + E_p[f(x, y) − log a(y)] − E_{p(x)p(y)}[e^{f(x, y) − log a(y)}] (Poole et al.
+    2019, §2.2), in nats. The model (:class:`~mibench.neural.critics.BaselineCritic`) is the
+    critic f (``critic``: joint or separable) plus an MLP b(y) = log a(y) of y (widths
+    ``hidden``); both train on the bound, which is also the readout
+    (:func:`~mibench.neural.objectives.tuba_bound`). With a(y) ≡ e it is NWJ.
+
+    Args:
+        **kwargs: the shared hyperparameters of :class:`NeuralEstimator`.
+    """
+
+    name: ClassVar[str] = "tuba"
+    source: ClassVar[str] = "Poole, Ozair, van den Oord, Alemi & Tucker (2019), TUBA"
+
+    @classmethod
+    def make_model(
+        cls,
+        kind: str,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int],
+        activation: str,
+        embed_dim: int,
+    ) -> ScoreModel:
+        """The critic with its baseline: scores f(x_i, y_j) − b(y_j), rows by x."""
+        return BaselineCritic(kind, dim_x, dim_y, tuple(hidden), activation, embed_dim)
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.tuba_bound(t_joint, t_marginal)
+
+
+class AlphaInfoNCE(NeuralEstimator):
+    """α-InfoNCE: Poole et al.'s interpolation of InfoNCE (α = 1) and TUBA (α = 0).
+
+    The bound of :func:`~mibench.neural.objectives.alpha_infonce_bound` (Poole et al. 2019,
+    §2.4), trained and read out, in nats: each y of a batch is an anchor whose normaliser
+    α·m(y; x_{1:K}) + (1 − α)·a(y) mixes the batch average m of e^{f(x_k, y)} over the x's
+    with a learned baseline a(y) (an MLP of y beside the critic,
+    :class:`~mibench.neural.critics.BaselineCritic` with rows anchored on y). It needs the
+    full b × b score matrix of a batch: ``negatives="all"``, evaluated with the same
+    (``eval_negatives`` None or ``"all"``); its value depends on the batch size as
+    InfoNCE's does (at α = 1 it is at most ln(b − 1)).
+
+    Args:
+        alpha: α in [0, 1]; small values keep most of TUBA's reach beyond ln(batch size)
+            with part of InfoNCE's variance reduction.
+        critic: ``"separable"`` (default) or ``"joint"``.
+        negatives: must be ``"all"``.
+        eval_negatives: None (default: as ``negatives``) or ``"all"``.
+        **kwargs: the other shared hyperparameters of :class:`NeuralEstimator`.
+    """
+
+    name: ClassVar[str] = "alpha-infonce"
+    source: ClassVar[str] = "Poole, Ozair, van den Oord, Alemi & Tucker (2019), α-InfoNCE"
+    objective_params: ClassVar[tuple[str, ...]] = ("alpha",)
+
+    def __init__(
+        self,
+        *,
+        alpha: float = _D["alpha-infonce"]["alpha"],
+        critic: str = _D["alpha-infonce"]["critic"],
+        negatives: int | str = _D["alpha-infonce"]["negatives"],
+        eval_negatives: int | str | None = _D["alpha-infonce"]["eval_negatives"],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            critic=critic, negatives=negatives, eval_negatives=eval_negatives, **kwargs
+        )
+        self.alpha = alpha
+
+    def _check_objective_params(self) -> None:
+        _check_range("alpha", self.alpha, lambda v: 0 <= v <= 1, "a number in [0, 1]")
+        if not (isinstance(self.negatives, str) and self.negatives == "all"):
+            raise ValueError(
+                f"negatives must be 'all' for alpha-infonce (its bound reads the full score "
+                f"matrix of a batch), got {self.negatives!r}"
+            )
+        ev = self.eval_negatives
+        if not (ev is None or (isinstance(ev, str) and ev == "all")):
+            raise ValueError(
+                f"eval_negatives must be None or 'all' for alpha-infonce (its value depends on "
+                f"the number of negatives, as in training), got {ev!r}"
+            )
+
+    @classmethod
+    def make_model(
+        cls,
+        kind: str,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int],
+        activation: str,
+        embed_dim: int,
+    ) -> ScoreModel:
+        """The critic with its baseline, rows anchored on y: scores f(x_j, y_i) − b(y_i)."""
+        return BaselineCritic(kind, dim_x, dim_y, tuple(hidden), activation, embed_dim, "y")
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.alpha_infonce_bound(t_joint, t_marginal, alpha=hp["alpha"])
+
+
+class FLO(NeuralEstimator):
+    """FLO: the contrastive Fenchel–Legendre bound (Guo et al. 2022), in nats.
+
+    I ≥ 1 − E[u(x, y) + e^{−u(x, y)} · mean_k e^{g(x, y'_k) − g(x, y)}], y'_k the
+    ``negatives`` marginal pairs of each sample (:func:`~mibench.neural.objectives.flo_bound`;
+    tight at u = −log r, g = log r). The model (:class:`~mibench.neural.critics.FLOModel`) is
+    the critic g (``critic``: joint or separable) plus a u-network, an MLP of [x, y] (widths
+    ``hidden``); both train on the bound, which is also the readout. It works with a single
+    negative per sample (the default).
+
+    Args:
+        **kwargs: the shared hyperparameters of :class:`NeuralEstimator`.
+    """
+
+    name: ClassVar[str] = "flo"
+    source: ClassVar[str] = "Guo, Chen, Wang, Yang, Deng, Carin, Li & Tao (2022), FLO"
+
+    @classmethod
+    def make_model(
+        cls,
+        kind: str,
+        dim_x: int,
+        dim_y: int,
+        hidden: Sequence[int],
+        activation: str,
+        embed_dim: int,
+    ) -> ScoreModel:
+        """The critic g and the u-network: scores [u(x_i, y_i), g(x_i, y_j) − g(x_i, y_i)]."""
+        return FLOModel(kind, dim_x, dim_y, tuple(hidden), activation, embed_dim)
+
+    @classmethod
+    def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+        return obj.flo_bound(t_joint, t_marginal)
+
+
 #: The built-in neural estimators by registry name.
 NEURAL_ESTIMATORS: dict[str, type[NeuralEstimator]] = {
-    cls.name: cls for cls in (DV, MINE, MINEf, NWJ, JSD, SMILE, InfoNCE)
+    cls.name: cls for cls in (DV, MINE, MINEf, NWJ, JSD, SMILE, InfoNCE, TUBA, AlphaInfoNCE, FLO)
 }
 
 for _name, _cls in NEURAL_ESTIMATORS.items():

@@ -12,8 +12,9 @@ in nats. Scalar hyperparameters (``shift``, ``tau``, ``rate``) are floats or ten
 leading shape ``(...)`` (one value per member). Scores of any floating dtype are evaluated in
 float64 — the reductions cost little next to the critic, and this keeps half-precision scores
 (float16 ``exp`` overflows above 11.1) and large scores (float32 ``exp`` overflows above 88.7)
-finite. Expectations of ``e^T`` are taken as log-mean-exp; the only ``exp`` is NWJ's
-partition term, applied to a log-mean-exp, finite up to scores of about 700.
+finite. Expectations of ``e^T`` are taken as log-mean-exp; the only ``exp`` are the partition
+terms of NWJ, TUBA, α-InfoNCE and FLO, applied to a log-mean-exp, finite up to scores of
+about 700.
 """
 
 from __future__ import annotations
@@ -243,3 +244,123 @@ def mine_objective(
     log_average = update_log_moving_average(log_average, fixed, rate)
     weight = torch.exp(fixed - log_average)
     return _f64(t_joint).mean(-1) - fixed - weight * (log_mean - fixed), log_average
+
+
+def tuba_bound(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
+    """TUBA bound 1 + E_p[f − log a(y)] − E_{p(x)p(y)}[e^{f − log a(y)}] (Poole et al. 2019).
+
+    The tractable unnormalized Barber–Agakov bound (Poole et al. 2019, §2.2, "I_TUBA"): for
+    any critic f(x, y) and positive baseline a(y),
+    I(X; Y) ≥ 1 + E_{p(x,y)}[f(x, y) − log a(y)] − E_{p(x)p(y)}[e^{f(x, y)} / a(y)]. The
+    scores here are the baseline-corrected critic S = f − log a, so the bound is
+    1 + mean(S_joint) − mean(e^{S_marginal}). With log a ≡ 1 it is :func:`nwj_bound` of f;
+    its optimum is S = log r (r the density ratio), where it equals I(X; Y).
+
+    Args:
+        t_joint: S(x_i, y_i) of the joint pairs, shape ``(..., m)``.
+        t_marginal: S(x_i, y_j) of the marginal pairs, shape ``(..., m, k)``.
+
+    Returns:
+        The bound in nats, shape ``(...)``, float64.
+
+    Raises:
+        ValueError: when the shapes do not match the layout above.
+    """
+    _check_scores(t_joint, t_marginal)
+    log_partition = log_mean_exp(_f64(t_marginal), (-2, -1))
+    return 1.0 + _f64(t_joint).mean(-1) - torch.exp(log_partition)
+
+
+def _leave_one_out_lse(row: Tensor) -> Tensor:
+    """log Σ_{j ≠ l} e^{row_j} for each l ≥ 1 of ``row: (..., 1 + k)``; shape ``(..., k)``.
+
+    Stable without a cumulative log-sum-exp (slow on CPU): for l other than the row's argmax
+    the sum, scaled by the row's largest term, still holds that term (e^0 = 1), so
+    subtracting e^{row_l − max} loses at most a few ulps; for l = argmax the sum over the
+    other entries is taken directly.
+    """
+    top, where = row.max(-1, keepdim=True)
+    is_top = torch.zeros_like(row, dtype=torch.bool).scatter_(-1, where, True)
+    scaled = torch.exp(row - top)
+    others = (scaled.sum(-1, keepdim=True) - scaled).clamp_min(torch.finfo(row.dtype).tiny)
+    without_top = torch.logsumexp(row.masked_fill(is_top, -math.inf), -1, keepdim=True)
+    return torch.where(is_top, without_top, torch.log(others) + top)[..., 1:]
+
+
+def alpha_infonce_bound(
+    t_joint: Tensor, t_marginal: Tensor, alpha: float | Tensor = 0.01
+) -> Tensor:
+    """α-InfoNCE, the interpolation of InfoNCE (α = 1) and TUBA (α = 0) (Poole et al. 2019).
+
+    Poole et al. (2019), §2.4 ("I_α", the nonlinearly interpolated bound): for an anchor y
+    with its partner x_1 and independent x_2..x_K, m(y; x_{1:K}) = (1/K) Σ_k e^{f(x_k, y)}
+    and a learned baseline a(y),
+
+        I ≥ 1 + E_{p(x_{1:K}) p(y|x_1)}[log e^{f(x_1, y)} / (α m(y; x_{1:K}) + (1 − α) a(y))]
+              − E_{p(x_{1:K}) p(y)}[e^{f(x_1, y)} / (α m(y; x_{1:K}) + (1 − α) a(y))].
+
+    Here each row is one anchor: ``t_joint`` holds S = f − log a of the anchor's joint pair
+    and ``t_marginal`` S of its k other pairs (the baseline is constant along a row, so the
+    denominator is a(y)·(α·mean e^S + 1 − α)). A batch gives every anchor k independent
+    partners, so K = k in both terms: the marginal term is, per row, M / (α M + 1 − α) with
+    M the mean of e^S over the k other pairs (averaged over which of them plays x_1); the
+    joint term averages log e^{S_joint} / (α m + 1 − α) over the k ways of leaving one of the
+    other pairs out of m (the joint pair and k − 1 others). α = 0 gives :func:`tuba_bound`
+    exactly; α = 1 gives the mean over the left-out pair of :func:`infonce_bound` with k − 1
+    negatives (at most ln k; the marginal term is then exactly 1). A valid lower bound for
+    every α in [0, 1]; the value depends on k, as InfoNCE's does.
+
+    Args:
+        t_joint: S of the joint pairs, shape ``(..., m)``.
+        t_marginal: S of the marginal pairs, shape ``(..., m, k)``, k >= 1.
+        alpha: α in [0, 1]; a float or a tensor of shape ``(...)``.
+
+    Returns:
+        The bound in nats, shape ``(...)``, float64.
+
+    Raises:
+        ValueError: when the shapes do not match, or ``alpha`` has the wrong shape. (Values
+            of ``alpha`` are not checked here, to keep the training step free of a device
+            synchronisation: outside [0, 1] the result is NaN; the estimator refuses them.)
+    """
+    lead = _check_scores(t_joint, t_marginal)
+    a = _per_member(alpha, lead, 0, t_joint)
+    tj, tm = _f64(t_joint), _f64(t_marginal)
+    k = tm.shape[-1]
+    log_alpha, log_rest = torch.log(a), torch.log1p(-a)
+    # Marginal term: M / (α M + 1 − α), M = mean over the k other pairs of e^S.
+    log_m = log_mean_exp(tm, -1)
+    marginal = torch.exp(log_m - torch.logaddexp(log_alpha[..., None] + log_m, log_rest[..., None]))
+    # Joint term: S_joint − log(α m_l + 1 − α), m_l the mean over the joint pair and the k − 1
+    # other pairs left when pair l is left out; averaged over l.
+    row = torch.cat([tj.unsqueeze(-1), tm], dim=-1)
+    log_m_loo = _leave_one_out_lse(row) - math.log(k)
+    log_den = torch.logaddexp(log_alpha[..., None, None] + log_m_loo, log_rest[..., None, None])
+    joint = tj - log_den.mean(-1)
+    return 1.0 + joint.mean(-1) - marginal.mean(-1)
+
+
+def flo_bound(u: Tensor, g_gap: Tensor) -> Tensor:
+    """FLO bound 1 − E[u(x, y) + e^{−u(x, y)} · mean_k e^{g(x, y'_k) − g(x, y)}].
+
+    Guo, Chen, Wang, Yang, Deng, Carin, Li & Tao (2022), "Tight mutual information estimation
+    with contrastive Fenchel–Legendre optimization" (NeurIPS), §3, "I_FLO": the Fenchel–Legendre
+    dual of the log in InfoNCE's infinite-sample limit, with critic g and a second network
+    u(x, y) on the joint pair. For any g and u the value is a lower bound on I(X; Y) (the
+    mean over the k negatives y'_k ~ p(y) is unbiased for the expectation inside); it is tight
+    at g = log r + c(x), u = −log r (r the density ratio).
+
+    Args:
+        u: u(x_i, y_i) of the joint pairs, shape ``(..., m)``.
+        g_gap: g(x_i, y'_ik) − g(x_i, y_i) for k negatives per pair, shape ``(..., m, k)``.
+
+    Returns:
+        The bound in nats, shape ``(...)``, float64.
+
+    Raises:
+        ValueError: when the shapes do not match the layout above.
+    """
+    _check_scores(u, g_gap)
+    u64 = _f64(u)
+    log_mean = log_mean_exp(_f64(g_gap), -1)
+    return 1.0 - (u64 + torch.exp(log_mean - u64)).mean(-1)

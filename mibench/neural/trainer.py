@@ -352,7 +352,7 @@ class _BatchedModel:
         flat = torch.cat([t_joint, t_marginal.flatten(1)], 1)
         values["constant"] = (flat.amax(1) == flat.amin(1)).to(torch.float64)
         for name, fn in self.cls.extra_values.items():
-            values[name] = fn(t_joint, t_marginal)
+            values[name] = fn(t_joint, t_marginal, self.hp)
         return {name: v.cpu().numpy() for name, v in values.items()}, t_joint, t_marginal
 
     @torch.no_grad()

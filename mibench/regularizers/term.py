@@ -44,10 +44,10 @@ from torch import Tensor
 from mibench.devices import resolve_device
 from mibench.neural.clipping import set_adaptive_clipped_grads
 from mibench.neural.critics import negatives_per_sample, pair_index
-from mibench.neural.estimators import NEURAL_ESTIMATORS, NeuralEstimator
+from mibench.neural.estimators import NeuralEstimator
 from mibench.neural.optim import BatchedAdam
 from mibench.neural.trainer import SCORE_LIMIT, shared_settings
-from mibench.registry import get_estimator, list_estimators, parse_spec
+from mibench.registry import estimator_factory, get_estimator, list_estimators, parse_spec
 
 
 class TrainingDiverged(RuntimeError):
@@ -65,8 +65,16 @@ class TrainingDiverged(RuntimeError):
 
 
 def differentiable_estimators() -> list[str]:
-    """Registry names of the estimators an :class:`MITerm` accepts (the neural ones), sorted."""
-    return sorted(NEURAL_ESTIMATORS)
+    """Registry names of the estimators an :class:`MITerm` accepts, sorted: the neural ones
+    whose value has a gradient in x and y (``differentiable``; not BA, whose H(Y) is a kNN
+    estimate)."""
+    return sorted(
+        name
+        for name in list_estimators()
+        if isinstance(factory := estimator_factory(name), type)
+        and issubclass(factory, NeuralEstimator)
+        and factory.differentiable
+    )
 
 
 def make_estimator(estimator: str | NeuralEstimator, **params: Any) -> NeuralEstimator:
@@ -89,10 +97,11 @@ def make_estimator(estimator: str | NeuralEstimator, **params: Any) -> NeuralEst
             f"unknown estimator {name!r}; an MI term needs a critic-based estimator, one of "
             f"{differentiable_estimators()}"
         )
-    if name not in NEURAL_ESTIMATORS:
+    if name not in differentiable_estimators():
         raise ValueError(
             f"estimator {name!r} cannot be an MI term: it is not differentiable (an MI term "
-            f"needs a critic-based estimator, one of {differentiable_estimators()})"
+            f"needs a neural estimator whose value has a gradient in x and y, one of "
+            f"{differentiable_estimators()})"
         )
     est = get_estimator(estimator, **params)
     assert isinstance(est, NeuralEstimator)
