@@ -48,7 +48,13 @@ from scipy.special import digamma
 from mibench.estimate import Estimate
 
 from .base import BaselineEstimator, check_choice, check_int
-from .neighbors import _block_distance, _counter, _without_self
+from .neighbors import (
+    _block_distance,
+    _counter,
+    _without_self,
+    choose_backend,
+    joint_neighbours,
+)
 from .preprocess import STANDARDIZATIONS, constant_columns, standardize
 
 #: Accepted values of ``variant``.
@@ -73,6 +79,8 @@ def mixed_ksg_local_terms(x: np.ndarray, y: np.ndarray, k: int, variant: str) ->
     """
     n = x.shape[0]
     xy = np.hstack([x, y])
+    if variant == "ksg":
+        return _ksg_form(x, y, xy, k)
     _, idx = cKDTree(xy).query(xy, k=k + 1, p=np.inf)
     idx = _without_self(idx.reshape(n, k + 1))[:, k - 1 : k]
     # ρ recomputed from the block distances, as the counts below compare them, bit for bit
@@ -80,19 +88,36 @@ def mixed_ksg_local_terms(x: np.ndarray, y: np.ndarray, k: int, variant: str) ->
     k_tilde = np.full(n, k, dtype=np.int64)
     zero = rho == 0
     if zero.any():
-        _, inverse, copies = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
-        k_tilde[zero] = copies[inverse.reshape(-1)][zero] - 1
+        k_tilde[zero] = _copies(xy)[zero] - 1
     cx, cy = _counter(x), _counter(y)
     n_x, n_y = cx.count(rho, strict=False), cy.count(rho, strict=False)
-    if variant == "paper":
-        return digamma(k_tilde) + math.log(n) - np.log(n_x + 1.0) - np.log(n_y + 1.0)
-    if not zero.all():
-        n_x = np.where(zero, n_x, cx.count(rho, strict=True))
-        n_y = np.where(zero, n_y, cy.count(rho, strict=True))
+    return digamma(k_tilde) + math.log(n) - np.log(n_x + 1.0) - np.log(n_y + 1.0)
+
+
+def _copies(a: np.ndarray) -> np.ndarray:
+    """For each row of ``a``, how many rows equal it (itself included), shape ``(n,)``."""
+    _, inverse, copies = np.unique(a, axis=0, return_inverse=True, return_counts=True)
+    return copies[inverse.reshape(-1)]
+
+
+def _ksg_form(x: np.ndarray, y: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
+    """The ``"ksg"`` variant's terms: KSG-1's joint search and strict counts (the KD-tree or
+    the chunked brute force, by dimension, as :class:`~mibench.baselines.ksg.KSG`), with the
+    counts of exact copies where ρ_i = 0."""
+    n = x.shape[0]
+    backend = choose_backend("auto", dim=xy.shape[1], kdtree_ok=True, device="cpu")
+    counts = joint_neighbours(
+        x, y, (k,), strict=True, norm="max", backend=backend, device="cpu"
+    ).counts[k]
+    zero = counts.eps_x == 0
+    n_x, n_y, k_used = counts.n_x, counts.n_y, np.full(n, k, dtype=np.int64)
+    if zero.any():
+        # at ρ_i = 0 every count is of the exact copies of i (itself excluded)
+        n_x = np.where(zero, _copies(x) - 1, n_x)
+        n_y = np.where(zero, _copies(y) - 1, n_y)
+        k_used = np.where(zero, _copies(xy), k)  # k̃_i + 1
     # grouped as KSG-1 groups its terms (mibench.baselines.ksg.ksg_local_terms)
-    return (digamma(np.where(zero, k_tilde + 1, k)) - digamma(n_y + 1)) + (
-        digamma(n) - digamma(n_x + 1)
-    )
+    return (digamma(k_used) - digamma(n_y + 1)) + (digamma(n) - digamma(n_x + 1))
 
 
 class MixedKSG(BaselineEstimator):

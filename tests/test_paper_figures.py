@@ -23,6 +23,7 @@ SCALES = {
     "staircase-lee-rhee": 0.001,
     "mine-gaussian": 0.005,
     "standard-heatmap": 0.005,
+    "discrete-heatmap": 0.005,
     "bias-variance": 0.005,
     "invariance": 0.005,
     "coverage": 0.005,
@@ -133,7 +134,18 @@ def test_fixed_figures_tables(made) -> None:
     heat = folders["standard-heatmap"]
     assert len(_csv(heat, "results.parquet")) == 40 * n_est
     assert len(_csv(heat, "samples_to_factor_1.5.csv")) == 40
+    discrete = _csv(folders["discrete-heatmap"], "results.parquet")
+    assert len(discrete) == (8 + 6) * 5  # discrete-continuous and categorical tasks × 5
+    # each estimator for discrete data runs where its variables fit, and refuses elsewhere
+    ok = discrete[discrete["status"] == "ok"]
+    assert set(ok[ok["estimator"] == "plugin"]["task_id"]) == set(list_tasks_ids("discrete"))
+    assert not set(ok[ok["estimator"] == "ross"]["task_id"]) & set(list_tasks_ids("discrete"))
+    assert len(ok[ok["estimator"] == "mixed-ksg"]) == 14
     assert len(_csv(folders["bias-variance"], "summary.csv")) == 8 * n_est
+
+
+def list_tasks_ids(suite: str) -> list[str]:
+    return [t.id for t in list_tasks(suite)]
 
 
 def test_coverage_tables(made) -> None:
