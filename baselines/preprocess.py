@@ -231,7 +231,8 @@ def check_duplicate_points(prepared: Prepared, k: int, estimator: str) -> None:
             f"{bad} of {counts.sum()} samples lie in groups of more than k={k} identical (x, y) "
             f"points, so their k-th-neighbour distance is 0 and {estimator} is undefined "
             "(it diverges); set jitter > 0 (e.g. jitter=1e-10) to break ties with seeded, "
-            "scale-relative noise, or use a discrete estimator such as histogram"
+            "scale-relative noise, or use mixed-ksg (data with ties or point masses) or, for "
+            "categorical variables, plugin or ross"
         )
     repeated = int(counts[counts > 1].sum())
     if not repeated:
@@ -245,7 +246,8 @@ def check_duplicate_points(prepared: Prepared, k: int, estimator: str) -> None:
     if share > DUPLICATE_SHARE:
         raise ValueError(
             f"x and y: {what} strongly (more than {DUPLICATE_SHARE:.0%} of the points): remove "
-            "the repeated rows (e.g. np.unique(np.c_[x, y], axis=0)), or use a discrete "
-            "estimator such as histogram"
+            "the repeated rows (e.g. np.unique(np.c_[x, y], axis=0)) if they are copies, or "
+            "use mixed-ksg (data with ties or point masses) or, for categorical variables, "
+            "plugin or ross"
         )
     warnings.warn(f"{what}; the estimate may be biased", RuntimeWarning, stacklevel=5)

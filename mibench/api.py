@@ -57,6 +57,9 @@ DEFAULT_ESTIMATORS: dict[tuple[str, str], str] = {
     (CATEGORICAL, CONTINUOUS): "ross[discrete=x]",
     (CONTINUOUS, CATEGORICAL): "ross[discrete=y]",
 }
+#: Share of repeated (x, y) rows of continuous data above which :func:`estimate_mi` picks
+#: ``mixed-ksg`` rather than ``ksg`` (KSG's own limit on duplicated rows).
+TIED_SHARE = 0.01
 #: How the messages describe what each default estimator takes.
 _TAKES = {
     "ksg": "continuous X and Y",
@@ -328,7 +331,10 @@ class DataEstimate:
         categories: for each of X and Y, its number of categories when categorical, else
             None.
         chosen: True when no estimator was named and mibench chose it from ``kinds``
-            (:data:`DEFAULT_ESTIMATORS`).
+            (:data:`DEFAULT_ESTIMATORS`; ``mixed-ksg`` for continuous data with ties).
+        bound: what the value is (``Estimator.bound``): ``"estimate"``, ``"lower bound"`` or
+            ``"approximate upper bound"`` (CLUB: above the MI only where its q(y | x) matches
+            p(y | x)).
     """
 
     estimator: str
@@ -350,6 +356,7 @@ class DataEstimate:
     mi_extras: list[str] = field(default_factory=list)
     extras_unit: str = "nats"
     kinds: list[str] = field(default_factory=lambda: [CONTINUOUS, CONTINUOUS])
+    bound: str = "estimate"
     categories: list[int | None] = field(default_factory=lambda: [None, None])
     chosen: bool = False
 
@@ -402,6 +409,22 @@ def _table_why(var: TableVariable, argument: str) -> str:
     noun = "column" if len(cols) == 1 else "columns"
     verb = "is" if len(cols) == 1 else "are"
     return f"{argument}'s {noun} {reasons} {verb} {var.kind}"
+
+
+def _default_spec(kinds: tuple[str, str], x: Any, y: Any) -> str:
+    """The estimator chosen for data of ``kinds`` (:data:`DEFAULT_ESTIMATORS`), except that
+    continuous data with more than :data:`TIED_SHARE` of repeated (x, y) rows (rounded or
+    integer values, point masses), which KSG refuses, get ``mixed-ksg``."""
+    spec = DEFAULT_ESTIMATORS[kinds]
+    if kinds != (CONTINUOUS, CONTINUOUS):
+        return spec
+    try:
+        xy = np.hstack([as_2d(x, "x"), as_2d(y, "y")])
+    except ValueError:
+        return spec  # the chosen estimator's validation names the fault
+    _, counts = np.unique(xy, axis=0, return_counts=True)
+    repeated = int(counts[counts > 1].sum())
+    return "mixed-ksg" if repeated > TIED_SHARE * len(xy) else spec
 
 
 def _kinds_text(kinds: tuple[str, str]) -> str:
@@ -549,7 +572,7 @@ def estimate_mi(
         )
     chosen = estimator is None
     if chosen:
-        est = get_estimator(DEFAULT_ESTIMATORS[kinds])
+        est = get_estimator(_default_spec(kinds, x, y))
         discrete_given = True
     elif isinstance(estimator, str):
         est = get_estimator(estimator)
@@ -599,4 +622,5 @@ def estimate_mi(
         kinds=list(kinds),
         categories=categories,
         chosen=chosen,
+        bound=type(est).bound,
     )

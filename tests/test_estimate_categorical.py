@@ -25,6 +25,7 @@ from scipy import integrate, stats
 from sklearn.metrics import mutual_info_score
 
 from mibench.api import estimate_mi
+from mibench.baselines.mixed_ksg import MixedKSG
 from mibench.cli import main
 from mibench.estimator import Estimator
 from mibench.registry import get_estimator, register_estimator
@@ -170,7 +171,7 @@ def test_cli_string_and_float_columns_choose_ross(csv, table):
     assert json.loads(out)["params"]["discrete"] == "y"
     code, text = _cli(str(csv), "--x", "colour", "--y", "value", "--permutations", "20")
     assert code == 0, text
-    assert "estimator ross (chosen for these kinds)" in text
+    assert "estimator ross (chosen for these data)" in text
     assert "variables: X categorical (3 categories), Y continuous" in text
     assert "p = 0.04762 (20 permutations)" in text  # 1/21: no shuffle reaches the estimate
 
@@ -312,3 +313,20 @@ def test_check_estimator_feeds_categorical_estimators_categorical_data():
     assert estimate_mi(x, y, "test-counts-mi", categorical=("x", "y"), permutations=0).mi >= 0
     with pytest.raises(ValueError, match=r"test-counts-mi takes categorical X and Y, but x is"):
         estimate_mi(rng.standard_normal(500), y, "test-counts-mi", categorical="y")
+
+
+def test_tied_numeric_data_get_mixed_ksg_and_club_is_labelled(tmp_path):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=2000)
+    y = 0.8 * x + 0.6 * rng.normal(size=2000)
+    path = tmp_path / "rounded.csv"
+    pd.DataFrame({"a": np.round(x), "b": np.round(y)}).to_csv(path, index=False)
+    out = CliRunner().invoke(main, ["estimate", str(path), "--x", "a", "--y", "b"]).output
+    # rounded values repeat: KSG refuses them, so mibench picks the mixed KSG
+    assert "estimator mixed-ksg (chosen for these data)" in out
+    direct = MixedKSG().estimate(np.round(x), np.round(y)).value
+    assert estimate_mi(np.round(x), np.round(y), permutations=0).mi == direct
+    club = estimate_mi(x, y, "club[max_steps=50]", permutations=0)
+    assert club.bound == "approximate upper bound"
+    args = ["estimate", str(path), "--x", "a", "--y", "b", "--estimator", "club[max_steps=50]"]
+    assert "an approximate upper bound" in CliRunner().invoke(main, args).output

@@ -98,15 +98,18 @@ def estimate(
             f" ± {result.stderr:.4f} (standard error, {result.error_bar}); 95 % interval "
             f"[{result.ci_low:.4f}, {result.ci_high:.4f}]"
         )
+    if result.bound == "approximate upper bound":
+        line += " (an approximate upper bound: above I(X; Y) only where its q(y | x) fits)"
     click.echo(line)
-    how = " (chosen for these kinds)" if result.chosen else ""
+    how = " (chosen for these data)" if result.chosen else ""
     click.echo(
         f"estimator {result.estimator}{how} {result.params}; n = {result.n}, "
         f"dim_x = {result.dim_x}, dim_y = {result.dim_y}; status {result.status}"
     )
     sides = []
     for side, kind, count in zip("XY", result.kinds, result.categories, strict=True):
-        sides.append(f"{side} {kind}" + (f" ({count} categories)" if count is not None else ""))
+        noun = "category" if count == 1 else "categories"
+        sides.append(f"{side} {kind}" + (f" ({count} {noun})" if count is not None else ""))
     click.echo("variables: " + ", ".join(sides))
     if result.p_value is not None:
         click.echo(
