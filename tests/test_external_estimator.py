@@ -272,7 +272,8 @@ def test_subsampling_error_bar(tmp_path):
 def test_left_out_of_the_figures_but_listed_and_cloned():
     assert "external" not in builtin_estimators() and "gaussian" in builtin_estimators()
     out = CliRunner().invoke(main, ["list", "estimators"], catch_exceptions=False).output
-    assert "external         error bars: subsampling; command=()" in out
+    assert "external         a user's program (any language)\n" in out
+    assert "                 error bars: subsampling; command=()" in out
     est = get_estimator("external[command=('python', 'a.py'),deterministic=true]")
     copy = est.clone()
     assert copy.get_params() == est.get_params() and copy is not est
