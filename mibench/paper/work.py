@@ -61,7 +61,7 @@ def builtin_estimators(variables: tuple[str, str] = ("continuous", "continuous")
             continue
         if getattr(factory, "needs_configuration", False):
             continue
-        kinds = getattr(factory(), "variable_kinds", lambda: ("continuous", "continuous"))()
+        kinds = factory().variable_kinds()
         if tuple(kinds) == tuple(variables):
             names.append(name)
     return names
