@@ -59,8 +59,7 @@ LOG_SCALE_MIN = -4.0
 LOG_SCALE_MAX = 3.0
 #: q_Y's parameters are MARGINAL_GAIN × their entries of theta: Adam's steps (about lr per
 #: entry) then move q_Y this many times faster than the MLP, so that the marginal (a small
-#: convex fit) converges within the first evaluation instead of trailing the conditional —
-#: which, under the trainer's max-readout checkpoint, would bias DoE upwards.
+#: convex fit) converges within the first evaluation instead of trailing the conditional.
 MARGINAL_GAIN = 20.0
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 # raw = 0 maps to log σ = 0: sigmoid(offset) = −min / (max − min).

@@ -17,9 +17,9 @@ club   mean log q(y_i|x_i) − mean log q(y_j|x_i)  log-likelihood of q    appro
 doe    Ĥ_q(Y) − Ĥ_q(Y | X)                     log-likelihoods of both   estimate
 =====  ======================================  ========================  ====================
 
-The trainer keeps the evaluation with the largest held-out readout (its early-stopping
-checkpoint): for ``ba`` that is the evaluation of largest held-out likelihood; for ``club``
-and ``doe`` it is the largest value of the readout, as for every neural estimator.
+The trainer keeps the evaluation of largest held-out log-likelihood of the fitted densities
+(its early-stopping checkpoint; for ``ba`` also the evaluation of largest readout), not the
+largest readout that critic estimators select.
 ``critic`` names the density family: ``"gaussian"`` (the default; diagonal covariance, as
 specified) or ``"gaussian-full"`` (full covariance of y given x; slower, see
 :mod:`mibench.neural.densities`). DoE's marginal always has a full covariance. Defaults are in
@@ -28,6 +28,7 @@ specified) or ``"gaussian-full"`` (full covariance of y given x; slower, see
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -61,17 +62,32 @@ def _cross_entropy(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -
     return -dens.mean_log_likelihood(t_joint)
 
 
+def _log_likelihood(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+    return dens.mean_log_likelihood(t_joint)
+
+
 class _DensityEstimator(NeuralEstimator):
     """Base of the estimators whose model is a learned density (``critic="gaussian"`` or
     ``"gaussian-full"``).
 
     ``extras["h_y_given_x"]`` records the held-out conditional cross-entropy
-    Ĥ_q(Y | X) = −mean log q(y_i | x_i) (nats) of the selected evaluation.
+    Ĥ_q(Y | X) = −mean log q(y_i | x_i) (nats) of the selected evaluation, and
+    ``extras["log_likelihood"]`` the held-out mean log-likelihood of what the estimator fits
+    (q(y | x); for DoE, q(y | x) and q_Y(y)). That likelihood selects the evaluation reported
+    and stops training early, as in any maximum-likelihood fit: selecting the largest readout
+    instead would favour an over-fitted q for CLUB (σ(x) shrinking on the training pairs
+    drives log q of held-out marginal pairs down, and CLUB up) and for DoE. Model scores
+    have no divergence limit (see :data:`~mibench.neural.trainer.SCORE_LIMIT`).
     """
 
     #: Whether the model also holds a marginal density q_Y(y).
     _marginal: ClassVar[bool] = False
-    extra_values: ClassVar[dict[str, ExtraValue]] = {"h_y_given_x": _cross_entropy}
+    extra_values: ClassVar[dict[str, ExtraValue]] = {
+        "h_y_given_x": _cross_entropy,
+        "log_likelihood": _log_likelihood,
+    }
+    selection: ClassVar[str] = "log_likelihood"
+    score_limit: ClassVar[float] = math.inf
 
     def _check_objective_params(self) -> None:
         if self.critic not in DENSITY_KINDS:
@@ -137,7 +153,7 @@ class BarberAgakov(_DensityEstimator):
     #: Its Ĥ(Y) is a kNN estimate without a gradient: no MI term (MITerm refuses it).
     differentiable: ClassVar[bool] = False
     extra_values: ClassVar[dict[str, ExtraValue]] = {
-        "h_y_given_x": _cross_entropy,
+        **_DensityEstimator.extra_values,
         "h_y": lambda t_joint, t_marginal, hp: hp["h_y"],
     }
 
@@ -276,6 +292,9 @@ class DoE(_DensityEstimator):
     _marginal: ClassVar[bool] = True
     extra_values: ClassVar[dict[str, ExtraValue]] = {
         "h_y_given_x": _cross_entropy,
+        "log_likelihood": lambda t_joint, t_marginal, hp: (
+            dens.mean_log_likelihood(t_joint) - dens.marginal_cross_entropy(t_marginal)
+        ),
         "h_y": lambda t_joint, t_marginal, hp: dens.marginal_cross_entropy(t_marginal),
     }
 

@@ -40,7 +40,7 @@ from mibench.estimator import Estimator
 from mibench.neural import objectives as obj
 from mibench.neural.critics import BaselineCritic, FLOModel, ScoreModel, make_critic
 from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
-from mibench.neural.trainer import MIN_PART, fit, fit_streaming, shared_settings
+from mibench.neural.trainer import MIN_PART, SCORE_LIMIT, fit, fit_streaming, shared_settings
 from mibench.registry import register_estimator
 
 if TYPE_CHECKING:
@@ -84,6 +84,13 @@ class NeuralEstimator(Estimator):
     objective_params: ClassVar[tuple[str, ...]] = ()
     #: Extra values recorded at the selected evaluation (``Estimate.extras``): name -> f.
     extra_values: ClassVar[dict[str, ExtraValue]] = {}
+    #: The held-out quantity whose largest value selects the evaluation reported (and whose
+    #: lack of progress stops training early): ``"value"``, the readout, or the name of one of
+    #: :attr:`extra_values` (density models select on their held-out likelihood).
+    selection: ClassVar[str] = "value"
+    #: A model score beyond ±this marks a training step as diverged (see
+    #: :data:`~mibench.neural.trainer.SCORE_LIMIT`).
+    score_limit: ClassVar[float] = SCORE_LIMIT
 
     def __init__(
         self,

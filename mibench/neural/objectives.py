@@ -20,6 +20,7 @@ about 700.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -271,20 +272,70 @@ def tuba_bound(t_joint: Tensor, t_marginal: Tensor) -> Tensor:
     return 1.0 + _f64(t_joint).mean(-1) - torch.exp(log_partition)
 
 
-def _leave_one_out_lse(row: Tensor) -> Tensor:
-    """log Σ_{j ≠ l} e^{row_j} for each l ≥ 1 of ``row: (..., 1 + k)``; shape ``(..., k)``.
+def _leave_one_out_sums(row: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Σ_{j ≠ l} e^{row_j} for every l of ``row: (..., n)``, in units of the row's maximum.
 
-    Stable without a cumulative log-sum-exp (slow on CPU): for l other than the row's argmax
-    the sum, scaled by the row's largest term, still holds that term (e^0 = 1), so
-    subtracting e^{row_l − max} loses at most a few ulps; for l = argmax the sum over the
-    other entries is taken directly.
+    Returns ``(scaled, others, top)``: e^{row − top}, Σ_{j ≠ l} e^{row_j − top} (both of
+    shape ``(..., n)``) and the maximum ``top`` (shape ``(..., 1)``). One exponential pass,
+    with no cumulative log-sum-exp: for l other than the argmax the sum still holds the
+    maximum's term e^0 = 1, so taking e^{row_l − top} from the total loses at most a few ulps;
+    for l = argmax the other terms are summed directly. Exact while the maximum exceeds the
+    row's other entries by less than about 700 nats (beyond that they underflow to 0 and the
+    sum is clamped to the smallest normal number).
     """
     top, where = row.max(-1, keepdim=True)
-    is_top = torch.zeros_like(row, dtype=torch.bool).scatter_(-1, where, True)
     scaled = torch.exp(row - top)
-    others = (scaled.sum(-1, keepdim=True) - scaled).clamp_min(torch.finfo(row.dtype).tiny)
-    without_top = torch.logsumexp(row.masked_fill(is_top, -math.inf), -1, keepdim=True)
-    return torch.where(is_top, without_top, torch.log(others) + top)[..., 1:]
+    without_top = scaled.scatter(-1, where, 0.0).sum(-1, keepdim=True)
+    others = scaled.sum(-1, keepdim=True) - scaled
+    others.scatter_(-1, where, without_top.clamp_min(torch.finfo(row.dtype).tiny))
+    return scaled, others, top
+
+
+class _AlphaInfoNCE(torch.autograd.Function):
+    """Rows' terms of α-InfoNCE with a hand-written gradient (autograd's graph of the
+    leave-one-out normaliser costs several passes over the b × b scores).
+
+    Input ``row: (..., m, 1 + k)`` (the joint pair's S, then the k others'), ``log_alpha`` and
+    ``log_rest`` = log α, log(1 − α) of shape ``(..., 1, 1)``; output ``(..., m)``, the joint
+    term minus the marginal term of each row. With E = e^{S − top}, O_l = Σ_{j ≠ l} E_j,
+    D_l = (α/k)·e^{top}·O_l + 1 − α, u_l = (α/k)·e^{top} / D_l, M = e^{top}·O_0 / k,
+    mg = M / (αM + 1 − α) and β = αM / (αM + 1 − α):
+
+        ∂/∂S_j = [j = 0] − (E_j / k)·(Σ_{l ≥ 1} u_l − [j ≥ 1]·u_j) − [j ≥ 1]·mg·(1 − β)·E_j / O_0.
+
+    D_l is formed as e^c·(a·O_l + r) with c = max(log((α/k)·e^{top}), log(1 − α)) per row,
+    so that a, r ≤ 1 (one of them 1) and nothing overflows.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, row: Tensor, log_alpha: Tensor, log_rest: Tensor) -> Tensor:
+        k = row.shape[-1] - 1
+        scaled, others, top = _leave_one_out_sums(row)
+        # Marginal term per row: M / (αM + 1 − α), M the mean of e^S over the k others.
+        log_m = torch.log(others[..., :1]) + top - math.log(k)
+        log_mix = torch.logaddexp(log_alpha + log_m, log_rest)
+        marginal = torch.exp(log_m - log_mix)
+        # ∂(marginal)/∂S_j = E_j · (e^{top}/k)·(1 − β)/(αM + 1 − α) for j ≥ 1.
+        beta = torch.exp(log_alpha + log_m - log_mix)
+        marginal_slope = torch.exp(top - math.log(k) - log_mix) * (1.0 - beta)
+        # Joint term: S_0 − mean over l ≥ 1 of log D_l, D_l = e^c·(a·O_l + r).
+        log_scale = log_alpha - math.log(k) + top  # log((α/k)·e^{top}), shape (..., m, 1)
+        c = torch.maximum(log_scale, log_rest)
+        a, r = torch.exp(log_scale - c), torch.exp(log_rest - c)
+        den = torch.addcmul(r, a, others[..., 1:])  # D_l / e^c, shape (..., m, k)
+        joint = row[..., :1] - c - torch.log(den).mean(-1, keepdim=True)
+        ctx.save_for_backward(scaled, den, a, marginal_slope)
+        return (joint - marginal).squeeze(-1)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None]:
+        scaled, den, a, marginal_slope = ctx.saved_tensors
+        k = scaled.shape[-1] - 1
+        u = a / den  # u_l, shape (..., m, k)
+        out = scaled * (-u.sum(-1, keepdim=True) / k)
+        out[..., 1:] += scaled[..., 1:] * (u / k - marginal_slope)
+        out[..., 0] += 1.0
+        return out * grad.unsqueeze(-1), None, None
 
 
 def alpha_infonce_bound(
@@ -326,18 +377,9 @@ def alpha_infonce_bound(
     lead = _check_scores(t_joint, t_marginal)
     a = _per_member(alpha, lead, 0, t_joint)
     tj, tm = _f64(t_joint), _f64(t_marginal)
-    k = tm.shape[-1]
-    log_alpha, log_rest = torch.log(a), torch.log1p(-a)
-    # Marginal term: M / (α M + 1 − α), M = mean over the k other pairs of e^S.
-    log_m = log_mean_exp(tm, -1)
-    marginal = torch.exp(log_m - torch.logaddexp(log_alpha[..., None] + log_m, log_rest[..., None]))
-    # Joint term: S_joint − log(α m_l + 1 − α), m_l the mean over the joint pair and the k − 1
-    # other pairs left when pair l is left out; averaged over l.
     row = torch.cat([tj.unsqueeze(-1), tm], dim=-1)
-    log_m_loo = _leave_one_out_lse(row) - math.log(k)
-    log_den = torch.logaddexp(log_alpha[..., None, None] + log_m_loo, log_rest[..., None, None])
-    joint = tj - log_den.mean(-1)
-    return 1.0 + joint.mean(-1) - marginal.mean(-1)
+    log_alpha, log_rest = torch.log(a)[..., None, None], torch.log1p(-a)[..., None, None]
+    return 1.0 + _AlphaInfoNCE.apply(row, log_alpha, log_rest).mean(-1)
 
 
 def flo_bound(u: Tensor, g_gap: Tensor) -> Tensor:

@@ -24,9 +24,11 @@ bound), and the estimator's MI readout is applied to the scores of all blocks po
 Training stops after ``patience`` evaluations without a new best, or at ``max_steps``.
 
 **The estimate** is the best held-out readout over the evaluations (the early-stopping
-checkpoint); with ``held_out_error``, ``extras["held_out_stderr"]`` is its standard error
-with the critic held fixed (the held-out bootstrap of :mod:`mibench.errorbars`, from the
-selected evaluation's scores);
+checkpoint), or, for an estimator whose ``selection`` names another held-out value (the
+density models' log-likelihood), the readout at the evaluation where that value is largest
+("a new best" above is then a new largest value of it); with ``held_out_error``,
+``extras["held_out_stderr"]`` is its standard error with the critic held fixed (the
+held-out bootstrap of :mod:`mibench.errorbars`, from the selected evaluation's scores);
 ``Estimate.trace`` lists ``(step, train value, test value)`` per evaluation, the
 train value being the mean readout of the training batches since the previous evaluation.
 When the training part is smaller than ``batch_size``, batches are the whole training part
@@ -39,7 +41,8 @@ the update; ``Estimate.trace`` lists ``(step, value, true MI)`` for every step a
 is the mean readout of the last ``eval_every`` steps.
 
 **Divergence.** One rule for every objective: a non-finite training objective or readout (or
-held-out estimate), or a critic score beyond ±:data:`SCORE_LIMIT`, stops that member with
+held-out estimate), or a model score beyond ±``score_limit`` of the estimator class
+(:data:`SCORE_LIMIT` for critics, none for density models), stops that member with
 status ``diverged`` and the first step at which it happened; so does a critic whose held-out
 scores are all equal (dead units: DV's value is then exactly 0). Other members of an
 ensemble go on. A fit whose best held-out estimate (in streaming mode: whose final value) is
@@ -323,15 +326,15 @@ class _BatchedModel:
 
     def first_nonfinite(self, start: int) -> list[int | None]:
         """Per member, the first step index >= ``start`` that diverged: its objective or
-        readout is not finite, or a critic score is beyond ±:data:`SCORE_LIMIT` (None when
-        no step did)."""
+        readout is not finite, or a critic score is beyond ±``score_limit`` of the estimator
+        class (:data:`SCORE_LIMIT` for critics; None when no step did)."""
         window = self.history[:, :, start : self.steps]
         worst = window[:2].min(0).values.cpu().numpy()
         scores = window[2].cpu().numpy()
         out: list[int | None] = []
         for row, peak in zip(worst, scores, strict=True):
             with np.errstate(invalid="ignore"):
-                bad = np.flatnonzero(~np.isfinite(row) | ~(peak <= SCORE_LIMIT))
+                bad = np.flatnonzero(~np.isfinite(row) | ~(peak <= self.cls.score_limit))
             out.append(start + int(bad[0]) if bad.size else None)
         return out
 
@@ -382,18 +385,21 @@ _RESAMPLE_BUDGET = 2_000_000
 #: A best held-out estimate (streaming: a final value) below this (nats) marks a fit as
 #: diverged: MI is non-negative, and a bound falls this far below 0 only when the critic failed.
 DIVERGENCE_FLOOR = -1.0
-#: A critic score T(x, y) beyond ±this marks the step as diverged, for every objective: a
-#: trained critic approximates a log density ratio (plus a constant), tens of nats at most,
-#: while an exploding one can still give finite bounds (DV of a huge constant critic is 0,
-#: SMILE's clipped partition term keeps it finite) that would otherwise pass as estimates.
+#: A critic score T(x, y) beyond ±this marks the step as diverged, for every critic
+#: objective: a trained critic approximates a log density ratio (plus a constant), tens of
+#: nats at most, while an exploding one can still give finite bounds (DV of a huge constant
+#: critic is 0, SMILE's clipped partition term keeps it finite) that would otherwise pass as
+#: estimates. Density models (scores log q(y | x), which enter their readouts linearly and
+#: are bounded by the model's scale floor) have no limit: a marginal pair far from μ(x) has
+#: a log-density of −10⁴ and below without anything having diverged.
 SCORE_LIMIT = 1e4
 
 
-def _diverged(step: int, seconds: float, **kwargs: Any) -> Estimate:
+def _diverged(step: int, seconds: float, limit: float, **kwargs: Any) -> Estimate:
+    scores = f", or a critic score beyond ±{limit:g}" if math.isfinite(limit) else ""
     return Estimate.failed(
         Status.DIVERGED,
-        f"training diverged: non-finite objective or estimate, or a critic score beyond "
-        f"±{SCORE_LIMIT:g}, at step {step}",
+        f"training diverged: non-finite objective or estimate{scores}, at step {step}",
         fit_seconds=seconds,
         steps=step,
         **kwargs,
@@ -417,12 +423,18 @@ def _below_floor(value: float, what: str, step: int, seconds: float, **kwargs: A
 
 @dataclass
 class _MemberRun:
-    """Book-keeping of one member during fixed-sample training."""
+    """Book-keeping of one member during fixed-sample training.
+
+    ``selection`` names the held-out value whose largest value picks the reported evaluation
+    (``"value"``: the readout itself); ``best`` is the readout at that evaluation.
+    """
 
     max_steps: int
     patience: int
+    selection: str = "value"
     trace: list[tuple[int, float, float]] = field(default_factory=list)
     best: float = -math.inf
+    best_score: float = -math.inf
     best_step: int = 0
     best_extras: dict[str, float] = field(default_factory=dict)
     bad_evals: int = 0
@@ -435,11 +447,13 @@ class _MemberRun:
         return self.stop_step is None
 
     def record(self, step: int, train_value: float, values: dict[str, float]) -> None:
-        """Add an evaluation to the trace; update the best value and the stopping state."""
+        """Add an evaluation to the trace; update the selected evaluation and the stopping
+        state."""
         self.trace.append((step, train_value, values["value"]))
         self.last_eval = step
-        if values["value"] > self.best:
-            self.best, self.best_step, self.bad_evals = values["value"], step, 0
+        if values[self.selection] > self.best_score:
+            self.best_score, self.best = values[self.selection], values["value"]
+            self.best_step, self.bad_evals = step, 0
             self.best_extras = {k: v for k, v in values.items() if k not in ("value", "constant")}
         else:
             self.bad_evals += 1
@@ -549,7 +563,9 @@ def _fit_fixed(
     pairs = pair_index(batch, k, shared.device)
     eval_pairs = pair_index(eval_batch, k_eval, shared.device)
 
-    runs = [_MemberRun(max_steps=int(m.max_steps), patience=int(m.patience)) for m in members]
+    runs = [
+        _MemberRun(int(m.max_steps), int(m.patience), selection=type(m).selection) for m in members
+    ]
     total_steps = max(r.max_steps for r in runs)
     model = _BatchedModel(members, shared, dim_x, ys[0].shape[1], total_steps)
     # Generator order per member: initial parameters (drawn above), split, epoch permutations.
@@ -620,7 +636,7 @@ def _fit_fixed(
         extras = {**common, "seed": seed, "stop_reason": run.stop_reason}
         kwargs = dict(device=str(shared.device), trace=run.trace, extras=extras)
         if run.stop_reason == "diverged":
-            results.append(_diverged(run.stop_step, seconds, **kwargs))
+            results.append(_diverged(run.stop_step, seconds, model.cls.score_limit, **kwargs))
             continue
         if run.stop_reason == "constant":
             results.append(
@@ -746,7 +762,7 @@ def _fit_streaming(
         )
         value = float(values[e, done - window : done].mean())
         if diverged_at[e] is not None:
-            results.append(_diverged(last, seconds, **kwargs))
+            results.append(_diverged(last, seconds, model.cls.score_limit, **kwargs))
         elif value < DIVERGENCE_FLOOR:
             what = f"the final value (mean of the last {window} steps)"
             results.append(_below_floor(value, what, done, seconds, **kwargs))
