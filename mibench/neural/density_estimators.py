@@ -66,6 +66,11 @@ def _log_likelihood(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) 
     return dens.mean_log_likelihood(t_joint)
 
 
+def _both_log_likelihoods(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+    """DoE's fit: mean log q(y | x) + mean log q_Y(y), ``(E,)``."""
+    return dens.mean_log_likelihood(t_joint) - dens.marginal_cross_entropy(t_marginal)
+
+
 class _DensityEstimator(NeuralEstimator):
     """Base of the estimators whose model is a learned density (``critic="gaussian"`` or
     ``"gaussian-full"``).
@@ -292,9 +297,7 @@ class DoE(_DensityEstimator):
     _marginal: ClassVar[bool] = True
     extra_values: ClassVar[dict[str, ExtraValue]] = {
         "h_y_given_x": _cross_entropy,
-        "log_likelihood": lambda t_joint, t_marginal, hp: (
-            dens.mean_log_likelihood(t_joint) - dens.marginal_cross_entropy(t_marginal)
-        ),
+        "log_likelihood": _both_log_likelihoods,
         "h_y": lambda t_joint, t_marginal, hp: dens.marginal_cross_entropy(t_marginal),
     }
 
@@ -328,8 +331,7 @@ class DoE(_DensityEstimator):
         cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
     ) -> tuple[Tensor, Any]:
         """Maximum likelihood of both models: mean log q(y|x) + mean log q_Y(y), ``(E,)``."""
-        ll = dens.mean_log_likelihood(t_joint) - dens.marginal_cross_entropy(t_marginal)
-        return ll, state
+        return _both_log_likelihoods(t_joint, t_marginal, hp), state
 
     @classmethod
     def regularizer_objective(
