@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import rankdata
 
 from mibench.estimate import Estimate
 from mibench.preprocessing import unit_scaled
@@ -33,6 +32,8 @@ NULL_MEAN_WARNING = 0.1
 
 def normal_scores(a: np.ndarray) -> np.ndarray:
     """Map each column of ``a: (n, d)`` to normal scores Φ⁻¹(r/(n + 1)), r = average ranks."""
+    from scipy.stats import rankdata  # here: scipy.stats takes a second to import
+
     return ndtri(rankdata(a, method="average", axis=0) / (a.shape[0] + 1))
 
 

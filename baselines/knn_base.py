@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from mibench.devices import resolve_device
+from mibench.devices import check_device, resolve_device
 from mibench.estimate import Estimate
 
 from .base import BaselineEstimator, check_choice, check_int, check_real
@@ -70,7 +70,7 @@ class NeighbourEstimator(BaselineEstimator):
         check_choice("standardize", self.standardize, STANDARDIZATIONS)
         check_real("jitter", self.jitter, 0.0)
         check_choice("backend", self.backend, BACKENDS)
-        resolve_device(self.device)
+        check_device(self.device)
 
     def required_samples(self, dim_x: int, dim_y: int) -> int:
         return max(self._ks()) + 1

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import qr
-from scipy.stats import rankdata
 
 from mibench.preprocessing import zscore
 
@@ -44,6 +43,8 @@ def standardize(a: np.ndarray, method: str) -> np.ndarray:
     if method == "zscore":
         return zscore(a)
     if method == "rank":
+        from scipy.stats import rankdata  # here: scipy.stats takes a second to import
+
         return rankdata(a, method="average", axis=0).astype(np.float64)
     return a
 

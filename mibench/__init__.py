@@ -5,16 +5,47 @@ live in :mod:`mibench.tasks`, classical estimators in :mod:`mibench.baselines`, 
 estimators in :mod:`mibench.neural`, the execution engine and store in :mod:`mibench.harness`
 (:func:`run` runs a grid from Python and returns its results table), and metrics, tables and
 figures in :mod:`mibench.report`.
+
+Importing the package imports neither torch nor pandas: :func:`estimate_mi` and :func:`run`
+are loaded on first access (PEP 562), and torch only when a neural estimator fits.
 """
 
-from mibench.api import estimate_mi
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from mibench.estimate import Estimate, Status
 from mibench.estimator import Estimator
-from mibench.harness.study import run
 from mibench.plugins import register
 from mibench.registry import get_estimator, list_estimators, register_estimator
 
+if TYPE_CHECKING:
+    from mibench.api import estimate_mi
+    from mibench.harness.study import run
+
 __version__ = "0.1.0"
+
+#: The names loaded on first access, by the module that defines them.
+_LAZY = {"estimate_mi": "mibench.api", "run": "mibench.harness.study"}
+
+
+def __getattr__(name: str) -> object:
+    """Import :func:`estimate_mi` or :func:`run` on first access (PEP 562).
+
+    Raises:
+        AttributeError: for a name the package does not have.
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Estimate",

@@ -482,11 +482,11 @@ def estimate_mi(
     data: pd.DataFrame | None = None,
     categorical: Any = None,
     bits: bool = False,
-    permutations: int | None = None,
+    permutations: int | None = 0,
     seed: int = 0,
     error_bar: str | None = None,
 ) -> DataEstimate:
-    """Estimate I(X; Y) of your data, with an error bar and a permutation p-value.
+    """Estimate I(X; Y) of your data, with an error bar and a permutation p-value if asked.
 
     Args:
         x: samples of X, array-like ``(n, dim_x)`` or ``(n,)``; or, with ``data``, the column
@@ -506,8 +506,10 @@ def estimate_mi(
             string, object-with-text and pandas categorical data are categorical without it.
         bits: report in bits instead of nats: the estimate, its error bar and every MI figure
             of its extras (``DataEstimate.mi_extras``).
-        permutations: shuffles for the independence test; default 100 for deterministic
-            estimators and 0 (no test) for trained ones, whose every shuffle is a new fit.
+        permutations: shuffles for the permutation test of independence, which fills
+            ``p_value``; 0 (default) or None runs no test (``p_value`` None). Each shuffle
+            costs one more estimate (for a trained estimator, one more fit): 100 shuffles
+            take 100 times the estimate's time.
         seed: seed of the shuffles (and of the estimator when its ``seed`` is unset).
         error_bar: None, ``"auto"`` (the estimator's preferred method) or a method of
             :mod:`mibench.errorbars` (``"subsampling"``, ``"bootstrap"``, ``"held-out"``)
@@ -586,8 +588,6 @@ def estimate_mi(
         est.set_params(seed=seed)
     xa, ya = check_xy(x, y, min_samples=est.min_samples, kinds=kinds)
     result = est.estimate(xa, ya, error_bar=error_bar)
-    if permutations is None:
-        permutations = 100 if est.deterministic else 0
     p_value = None
     if permutations and result.ok:
         # Categorical variables are shuffled as their codes, which the estimator reads back

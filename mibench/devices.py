@@ -3,12 +3,16 @@
 ``"auto"`` is CUDA when available, else the CPU; any other value must be a device string
 torch accepts (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) whose device exists on this
 machine. The grid checks ``--device`` with :func:`resolve_device` before running any cell,
-without importing an estimator family.
+without importing an estimator family. torch is imported when a device is resolved, not with
+this module.
 """
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -24,6 +28,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
         ValueError: naming ``device`` when torch does not accept it, or when it names CUDA or
             MPS on a machine that has none.
     """
+    import torch
+
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
@@ -38,3 +44,15 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if dev.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device={device!r} was asked for but MPS is not available here")
     return dev
+
+
+def check_device(device: str | torch.device) -> None:
+    """Check ``device`` as :func:`resolve_device` does, without importing torch for
+    ``"auto"`` and ``"cpu"`` (always valid), so that building an estimator stays cheap.
+
+    Raises:
+        ValueError: as :func:`resolve_device`.
+    """
+    if isinstance(device, str) and device in ("auto", "cpu"):
+        return
+    resolve_device(device)

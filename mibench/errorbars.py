@@ -56,7 +56,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
 
 from mibench.estimate import Estimate
 
@@ -142,6 +141,8 @@ def check_error_bar(method: Any, estimator: Estimator, *, grouped: bool = False)
 def interval_quantile(dof: int | None = None) -> float:
     """The factor z of the :data:`LEVEL` interval estimate ± z·stderr: the normal quantile
     (1.96), or Student's t with ``dof`` degrees of freedom."""
+    from scipy import stats  # here, not at import: scipy.stats takes a second to import
+
     q = 0.5 + LEVEL / 2
     return float(stats.norm.ppf(q) if dof is None else stats.t.ppf(q, dof))
 

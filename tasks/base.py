@@ -250,8 +250,9 @@ class Task:
     def mi(self) -> float:
         """True I(X; Y) in nats (transforms preserve it).
 
-        For a Monte-Carlo ground truth (mixtures) the first access computes it; the value is
-        then cached on the distribution.
+        For a Monte-Carlo ground truth (mixtures) the first access reads it from the committed
+        truths of the built-in mixtures or, for any other mixture, computes it; the value is
+        then cached on the distribution (see :mod:`mibench.tasks.mixtures`).
         """
         return self.distribution.mi
 

@@ -7,12 +7,22 @@ from ``mc_samples`` draws with a fixed seed (deterministic), with standard error
 std(PMI)/sqrt(n); it is computed on first access and cached on the distribution (Czyż et al.
 2023, "The Mixtures and the Neural Critics: On the Pointwise Mutual Information Profiles of
 Simple Distributions").
+
+The built-in mixtures' values are computed once and committed in :data:`TRUTHS_FILE`, keyed
+by the mixture's :attr:`Mixture.truth_key` (a fingerprint of its samples and PMI at fixed
+points, and the Monte-Carlo settings), so that no process recomputes them: a mixture whose
+key is in the file reads its value from there (exactly what the Monte-Carlo run gives), any
+other one runs the Monte Carlo on first access. After changing a built-in mixture (or adding
+one), rewrite the file with :func:`write_truths_file`; a test fails until then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import cached_property
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from functools import cache, cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +36,16 @@ CITE_PMI_PROFILES = (
 
 #: Default Monte-Carlo sample size for mixture ground truths (standard error ~1e-3 nats).
 MC_SAMPLES = 1_000_000
+
+#: The committed Monte-Carlo truths of the built-in mixtures (see :func:`write_truths_file`).
+TRUTHS_FILE = Path(__file__).with_name("mixture_truths.json")
+
+#: Number of points (drawn with a fixed seed) whose coordinates and PMI make a mixture's
+#: fingerprint (:attr:`Mixture.truth_key`).
+FINGERPRINT_POINTS = 16
+#: Decimals those values are rounded to before hashing, so that last-bit differences between
+#: machines do not change the fingerprint.
+FINGERPRINT_DECIMALS = 8
 
 
 class Mixture(Distribution):
@@ -88,7 +108,26 @@ class Mixture(Distribution):
         return out[0], out[1], out[2]
 
     @cached_property
+    def truth_key(self) -> str:
+        """The key of this mixture's ground truth in :data:`TRUTHS_FILE`.
+
+        A SHA-256 digest of the Monte-Carlo settings and of the coordinates and PMI of
+        :data:`FINGERPRINT_POINTS` points drawn with a fixed seed (rounded to
+        :data:`FINGERPRINT_DECIMALS` decimals): any change to the components, the weights,
+        the sampling or the densities changes it.
+        """
+        x, y = self.sample(FINGERPRINT_POINTS, np.random.default_rng(0))
+        values = np.concatenate([x.ravel(), y.ravel(), self.pmi(x, y)])
+        rounded = values.round(FINGERPRINT_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+        text = ",".join(f"{v:.{FINGERPRINT_DECIMALS}f}" for v in rounded)
+        digest = hashlib.sha256(f"{self.mc_samples};{self.mc_seed};{text}".encode())
+        return digest.hexdigest()
+
+    @cached_property
     def _monte_carlo(self) -> tuple[float, float]:
+        stored = _stored_truths().get(self.truth_key)
+        if stored is not None:
+            return stored
         return self.monte_carlo_mi(self.mc_samples, self.mc_seed)
 
     @property
@@ -131,6 +170,55 @@ class ProductOfMarginals(Distribution):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         _, lx, ly = self.base.log_densities(x, y)
         return lx + ly, lx, ly
+
+
+@cache
+def _stored_truths() -> dict[str, tuple[float, float]]:
+    """The truths of :data:`TRUTHS_FILE`: truth key → (MI, standard error) in nats."""
+    entries = json.loads(TRUTHS_FILE.read_text(encoding="utf-8"))["truths"]
+    return {e["key"]: (e["mi"], e["mi_stderr"]) for e in entries}
+
+
+def truth_entries(tasks: Iterable[Task]) -> list[dict]:
+    """Run the Monte Carlo of each distinct mixture among ``tasks`` (never reading
+    :data:`TRUTHS_FILE`) and return one entry per mixture, in the order first met.
+
+    Each entry holds ``task`` (the id of the first task with that distribution, for reading),
+    ``key`` (:attr:`Mixture.truth_key`), ``mc_samples``, ``mc_seed``, ``mi`` and
+    ``mi_stderr`` (nats). Tasks of other distributions are skipped.
+    """
+    entries: dict[str, dict] = {}
+    for task in tasks:
+        dist = getattr(task, "distribution", None)
+        if not isinstance(dist, Mixture) or dist.truth_key in entries:
+            continue
+        mi, stderr = dist.monte_carlo_mi(dist.mc_samples, dist.mc_seed)
+        entries[dist.truth_key] = {
+            "task": task.id,
+            "key": dist.truth_key,
+            "mc_samples": dist.mc_samples,
+            "mc_seed": dist.mc_seed,
+            "mi": mi,
+            "mi_stderr": stderr,
+        }
+    return list(entries.values())
+
+
+def write_truths_file(path: Path = TRUTHS_FILE) -> None:
+    """Recompute the truths of the mixtures among the registered tasks (every built-in
+    suite's) and write them to ``path`` (JSON; floats written exactly).
+
+    Run ``python -c "from mibench.tasks.mixtures import write_truths_file;
+    write_truths_file()"`` after changing or adding a built-in mixture (about a minute).
+    """
+    from mibench.tasks.registry import list_tasks
+
+    document = {
+        "about": "Monte-Carlo truths of the built-in mixtures (mibench.tasks.mixtures); "
+        "regenerate with mibench.tasks.mixtures.write_truths_file()",
+        "truths": truth_entries(list_tasks()),
+    }
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
 def _check_has_densities(dist: Distribution) -> None:

@@ -12,7 +12,7 @@ from sklearn.feature_selection._mutual_info import _compute_mi_cc
 from mibench import Estimate
 from mibench.baselines import KLMI, KSG, KSG2, LNC, discrete_mi
 from mibench.baselines.ksg import ksg_local_terms
-from mibench.baselines.neighbors import joint_neighbours
+from mibench.baselines.neighbors import _counter, joint_neighbours
 
 
 def gaussian_pair(rho: float, n: int, seed: int, dim: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -135,6 +135,34 @@ def test_backends_agree_on_counts_with_ties_for_ksg1():
     for k in (1, 3, 8):
         for field in ("eps_x", "eps_y", "n_x", "n_y"):
             np.testing.assert_array_equal(getattr(a.counts[k], field), getattr(b.counts[k], field))
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_multidimensional_marginal_counts_equal_the_exact_test_at_radii_that_tie(strict):
+    rng = np.random.default_rng(2)
+    a = np.vstack([np.round(rng.standard_normal((300, 3)) * 2), rng.standard_normal((300, 3))])
+    d = np.abs(a[:, None, :] - a[None, :, :]).max(axis=2)
+    np.fill_diagonal(d, np.inf)
+    # radii equal to a distance that occurs (ties on the boundary), 0, and in between
+    radii = np.sort(d, axis=1)[np.arange(600), rng.integers(0, 40, 600)]
+    radii[:50] = 0.0
+    radii[50:100] *= 1.0 + 1e-9
+    expected = (d < radii[:, None]).sum(1) if strict else (d <= radii[:, None]).sum(1)
+    np.testing.assert_array_equal(_counter(a).count(radii, strict), expected)
+
+
+def test_brute_backend_gives_the_same_values_on_one_and_on_several_threads():
+    torch = pytest.importorskip("torch")
+    x, y = gaussian_pair(0.5, 900, seed=4, dim=3)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = KSG(k=(1, 4), backend="brute").estimate(x, y).extras["per_k"]
+        torch.set_num_threads(3)
+        several = KSG(k=(1, 4), backend="brute").estimate(x, y).extras["per_k"]
+    finally:
+        torch.set_num_threads(threads)
+    assert one == several  # bit for bit
 
 
 def test_kdtree_backend_refuses_multidimensional_euclidean_blocks():

@@ -112,7 +112,7 @@ def test_held_out_stderr_of_a_mean_readout_is_the_sd_of_its_terms():
     t_marginal = 0.5 * torch.randn(m, k, generator=gen, dtype=torch.float64)
     terms = t_joint - torch.exp(t_marginal - 1).mean(-1)
     expected = float(terms.std()) / np.sqrt(m)
-    assert model.held_out_stderr(0, t_joint, t_marginal, seed=1) == pytest.approx(
+    assert model.held_out_stderr(model.member_hp(0), t_joint, t_marginal, seed=1) == pytest.approx(
         expected, rel=0.15
     )
 

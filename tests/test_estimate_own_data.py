@@ -59,15 +59,33 @@ def csv(tmp_path):
 
 def test_python_api_on_arrays_and_dataframe(csv):
     _, df = csv
-    on_df = estimate_mi("a", "b", "test-corr", data=df)
+    on_df = estimate_mi("a", "b", "test-corr", data=df, permutations=100)
     on_arrays = estimate_mi(df["a"].to_numpy(), df["b"].to_numpy(), "test-corr")
     assert on_df.mi == on_arrays.mi
     r = np.corrcoef(df["a"], df["b"])[0, 1]
     assert on_df.mi == pytest.approx(-0.5 * np.log(1 - r**2), rel=1e-12)
     assert on_df.p_value == pytest.approx(1 / 101)  # strongly dependent: no shuffle beats it
-    bits = estimate_mi("a", "b", "test-corr", data=df, bits=True, permutations=0)
+    assert on_df.permutations == 100
+    assert on_arrays.p_value is None and on_arrays.permutations == 0  # not asked for
+    bits = estimate_mi("a", "b", "test-corr", data=df, bits=True)
     assert bits.mi == pytest.approx(on_df.mi / np.log(2)) and bits.unit == "bits"
     assert bits.p_value is None
+
+
+def test_the_permutation_test_runs_only_when_asked(csv, monkeypatch):
+    _, df = csv
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the permutation test ran without being asked for")
+
+    monkeypatch.setattr("mibench.api.permutation_test", refuse)
+    for permutations in ({}, {"permutations": 0}, {"permutations": None}):
+        for spec in ("test-corr", "ksg"):  # deterministic estimators, the old default's 100
+            result = estimate_mi("a", "b", spec, data=df, **permutations)
+            assert result.p_value is None and result.permutations == 0
+    out = CliRunner().invoke(main, ["estimate", str(csv[0]), "--x", "a", "--y", "b", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["p_value"] is None
 
 
 def test_permutation_test_is_uniformish_under_independence():
@@ -113,10 +131,11 @@ def test_cli_estimate_matches_python_api(csv):
     assert payload["mi"] == api.mi and payload["p_value"] == api.p_value
     assert payload["params"] == {"scale": 1.0} and payload["unit"] == "nats"
     assert payload["n"] == 500 and payload["dim_y"] == 2
-    text = CliRunner().invoke(
-        main, ["estimate", str(path), "--x", "a", "--y", "b", "--estimator", "test-corr"]
-    )
-    assert "I(X; Y) = " in text.output and "permutation test" in text.output
+    args = ["estimate", str(path), "--x", "a", "--y", "b", "--estimator", "test-corr"]
+    text = CliRunner().invoke(main, args).output
+    assert "I(X; Y) = " in text and "permutation test" not in text  # none by default
+    text = CliRunner().invoke(main, [*args, "--permutations", "100"]).output
+    assert "permutation test of independence: p = 0.009901 (100 permutations)" in text
 
 
 @pytest.mark.parametrize(

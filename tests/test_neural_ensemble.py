@@ -17,7 +17,7 @@ from mibench.neural import (
     fit_streaming_ensemble,
     replicate,
 )
-from mibench.neural.trainer import StepInfo
+from mibench.neural.trainer import StepInfo, _take_rows
 from mibench.tasks.gaussian import bivariate_normal
 from mibench.tasks.streaming import Staircase
 
@@ -26,7 +26,8 @@ MI_09 = -0.5 * np.log(1 - 0.9**2)  # 0.8304
 
 
 class Recorder:
-    """on_step callback keeping parameters and batch rows of the first steps."""
+    """on_step callback keeping parameters and batch rows of the first steps (rows of all
+    members, which all train at these steps)."""
 
     def __init__(self) -> None:
         self.theta: dict[int, torch.Tensor] = {}
@@ -34,9 +35,26 @@ class Recorder:
 
     def __call__(self, info: StepInfo) -> None:
         if info.step in RECORDED_STEPS:
+            assert info.members == tuple(range(info.theta.shape[0]))
             self.theta[info.step] = info.theta.clone()
         if info.batch is not None and info.step <= 20:
             self.batches.append(info.batch.clone())
+
+
+class LastStep:
+    """on_step callback keeping, per member, its last step and its parameters after it, and
+    the number of members that took each step."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, tuple[int, torch.Tensor]] = {}
+        self.sizes: list[int] = []
+
+    def __call__(self, info: StepInfo) -> None:
+        assert info.theta.shape[0] == len(info.members)
+        assert info.batch is None or info.batch.shape[0] == len(info.members)
+        self.sizes.append(len(info.members))
+        for row, member in enumerate(info.members):
+            self.last[member] = (info.step, info.theta[row].clone())
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +111,46 @@ def test_final_estimates_agree_with_the_separate_runs(eight_seeds):
         assert abs(member.value - alone.value) <= 1e-4
         assert member.steps == alone.steps
         assert member.extras["ensemble_size"] == 8 and alone.extras["ensemble_size"] == 1
+
+
+def test_members_that_stop_at_different_steps_equal_their_separate_runs(data):
+    # Members stop by max_steps (150), early stopping (patience 1) and at the common end; each
+    # is dropped from the batched model when it stops, and each result, trace, error bar and
+    # final parameter vector is that of its separate run, to the bit.
+    members = [
+        MINE(seed=0, max_steps=150),
+        MINE(seed=1, patience=1, max_steps=700),
+        MINE(seed=2, lr=3e-3, max_steps=700),
+        MINE(seed=3, max_steps=450, rate=0.1),
+    ]
+    together = LastStep()
+    ensemble = fit_ensemble(members, *data, on_step=together, held_out_error=True)
+    steps = [r.steps for r in ensemble]
+    assert len(set(steps)) == 4, steps
+    assert together.sizes == sorted(together.sizes, reverse=True)
+    assert together.sizes[0] == 4 and together.sizes[-1] == 1
+    for e, (member, result) in enumerate(zip(members, ensemble, strict=True)):
+        alone = LastStep()
+        single = fit_ensemble([member], *data, on_step=alone, held_out_error=True)[0]
+        assert result.ok and single.ok
+        assert result.value == single.value, e
+        assert result.steps == single.steps == together.last[e][0]
+        assert result.trace == single.trace
+        assert result.extras["held_out_stderr"] == single.extras["held_out_stderr"]
+        assert result.extras["best_step"] == single.extras["best_step"]
+        assert torch.equal(together.last[e][1], alone.last[0][1]), e
+
+
+def test_objective_states_keep_the_rows_of_the_members_that_go_on():
+    index = torch.tensor([2, 0])
+    state = (torch.arange(3.0), [{"m": torch.arange(6).view(3, 2)}, None])
+    kept = _take_rows(state, index, "MINE")
+    assert isinstance(kept, tuple) and isinstance(kept[1], list) and kept[1][1] is None
+    assert torch.equal(kept[0], torch.tensor([2.0, 0.0]))
+    assert torch.equal(kept[1][0]["m"], torch.tensor([[4, 5], [0, 1]]))
+    assert _take_rows(None, index, "MINE") is None
+    with pytest.raises(TypeError, match="MINE.train_objective"):
+        _take_rows(0.5, index, "MINE")
 
 
 @pytest.mark.parametrize("cls", [InfoNCE, JSD])

@@ -222,20 +222,32 @@ def test_committed_heatmap_page_stays_within_its_size_budget():
     assert parsed.rows["summary-table"] == len(groups)  # tasks × estimators × sample sizes
 
 
-def test_committed_figure_page_matches_its_tables(tmp_path):
-    """A committed page is what its committed tables draw (here the smallest figure)."""
-    import shutil
-
-    committed = (FIGURES / "mine-gaussian" / PAGE_FILE).read_text(encoding="utf-8")
-    out = tmp_path / "figures"
-    (out / "mine-gaussian").mkdir(parents=True)
-    for name in ("results.parquet", "traces.parquet", "COMMAND.txt"):
-        shutil.copy(FIGURES / "mine-gaussian" / name, out / "mine-gaussian" / name)
+def test_committed_figure_redraws_byte_identically_into_an_empty_folder(tmp_path, monkeypatch):
+    """``--no-run --out DIR`` draws the committed results (here of the smallest figure) into a
+    folder that holds nothing: every committed file comes out byte-identical, the page and
+    both image formats included."""
+    committed = FIGURES / "mine-gaussian"
+    monkeypatch.chdir(FIGURES.parents[1])  # the default source is ./results/figures
+    out = tmp_path / "elsewhere"
     result = CliRunner().invoke(
         main, ["figures", "mine-gaussian", "--no-run", "--out", str(out)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert (out / "mine-gaussian" / PAGE_FILE).read_text(encoding="utf-8") == committed
+    assert "Drawing the results stored under results/figures" in result.output
+    drawn = out / "mine-gaussian"
+    names = {p.name for p in committed.iterdir() if not p.name.startswith("results.sqlite")}
+    assert {p.name for p in drawn.iterdir()} == names
+    for name in sorted(names):
+        assert (drawn / name).read_bytes() == (committed / name).read_bytes(), name
+    assert not list(committed.glob("*.lock"))
+
+
+def test_from_is_refused_when_the_command_runs_cells(tmp_path):
+    result = CliRunner().invoke(
+        main, ["figures", "mine-gaussian", "--from", str(FIGURES), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "--from is read only with --no-run" in result.output
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,12 @@
 """Ground truths: closed forms against Monte-Carlo E[PMI], densities against scipy, mixtures
-against the published values, Student-t entropy against Monte Carlo."""
+against the published values and their committed Monte-Carlo truths against a rerun, Student-t
+entropy against Monte Carlo."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -16,7 +21,14 @@ from mibench.tasks.gaussian import (
     gaussian_mi,
     sparse_cov,
 )
-from mibench.tasks.mixtures import Mixture, ProductOfMarginals, inliers, x_shape
+from mibench.tasks.mixtures import (
+    TRUTHS_FILE,
+    Mixture,
+    ProductOfMarginals,
+    inliers,
+    truth_entries,
+    x_shape,
+)
 from mibench.tasks.registry import get_task
 from mibench.tasks.student import (
     MultivariateStudentT,
@@ -148,12 +160,64 @@ def test_mixture_ground_truth_is_cached_and_deterministic():
     a = x_shape(0.9).distribution
     b = Mixture(a.components, [1.0, 1.0], mc_samples=20_000)
     c = Mixture(a.components, [1.0, 1.0], mc_samples=20_000)
+    assert b.truth_key == c.truth_key and b.truth_key != a.truth_key  # not in the file
     assert b.mi == c.mi and b.mi_stderr == c.mi_stderr
     assert b.mi is b.mi  # cached float object
     assert Mixture(a.components, [1.0, 1.0], mc_samples=20_000, mc_seed=1).mi != b.mi
     # a transformed task shares its base's cached value
     base = get_task("1v1-xshape-0.9")
     assert get_task("normal_cdf-1v1-xshape-0.9").distribution is base.distribution
+
+
+def _truths_file() -> list[dict]:
+    return json.loads(TRUTHS_FILE.read_text(encoding="utf-8"))["truths"]
+
+
+def test_no_process_recomputes_the_builtin_mixture_truths():
+    """A fresh process whose Monte Carlo fails gets every registered mixture's truth: read
+    from the committed file, keyed by the mixture's fingerprint and Monte-Carlo settings."""
+    code = (
+        "import json\n"
+        "from mibench.tasks.base import Distribution\n"
+        "def refuse(self, *args, **kwargs):\n"
+        "    raise AssertionError('a Monte-Carlo truth was recomputed')\n"
+        "Distribution.monte_carlo_mi = refuse\n"
+        "from mibench.tasks import list_tasks\n"
+        "from mibench.tasks.mixtures import Mixture\n"
+        "tasks = [t for t in list_tasks()\n"
+        "         if isinstance(getattr(t, 'distribution', None), Mixture)]\n"
+        "print(json.dumps({t.id: [t.mi, t.mi_stderr] for t in tasks}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, (
+        f"{done.stderr}\nA built-in mixture changed or was added: rewrite the truths with "
+        "mibench.tasks.mixtures.write_truths_file()"
+    )
+    seen = json.loads(done.stdout)
+    stored = _truths_file()
+    assert len(seen) >= len(stored) >= 7  # transformed tasks share their base's truth
+    for entry in stored:
+        assert seen[entry["task"]] == [entry["mi"], entry["mi_stderr"]]
+
+
+def test_the_truth_key_follows_the_mixture_and_its_monte_carlo_settings():
+    base = get_task("multinormal-sparse-2-2-2-2.0")
+    keys = {
+        x_shape(0.9).distribution.truth_key,
+        x_shape(0.8).distribution.truth_key,
+        inliers(base, 0.2).distribution.truth_key,
+        inliers(base, 0.3).distribution.truth_key,
+        Mixture(x_shape(0.9).distribution.components, [0.5, 0.5], mc_seed=1).truth_key,
+    }
+    assert len(keys) == 5
+    assert x_shape(0.9).distribution.truth_key == get_task("1v1-xshape-0.9").distribution.truth_key
+
+
+@pytest.mark.slow
+def test_the_stored_mixture_truths_are_what_the_monte_carlo_gives():
+    from mibench.tasks import list_tasks
+
+    assert truth_entries(list_tasks()) == _truths_file()
 
 
 def test_mixture_marginals_and_product_of_marginals():

@@ -47,9 +47,11 @@ def _read_table(path: Path) -> pd.DataFrame:
 @click.option(
     "--permutations",
     type=click.IntRange(min=0),
-    default=None,
-    help="Shuffles for the independence test (default 100 for deterministic estimators, "
-    "0 for trained ones).",
+    default=0,
+    show_default=True,
+    help="Shuffles for a permutation test of independence, which adds its p-value (e.g. "
+    "100); 0 runs no test. Each shuffle costs one more estimate (for a neural estimator, "
+    "one more fit).",
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of shuffles and estimator.")
 @click.option(

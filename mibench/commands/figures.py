@@ -61,6 +61,14 @@ def _command_line(
     "--no-run", is_flag=True, help="Draw from the stored results without computing anything."
 )
 @click.option(
+    "--from",
+    "source",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="With --no-run: parent folder of the stored results to draw, written into --out "
+    f"(default: --out when it holds them, else {DEFAULT_FIGURES_FOLDER}).",
+)
+@click.option(
     "--retry-failed",
     is_flag=True,
     help="Also rerun the figure's stored cells whose status is not ok (same seeds).",
@@ -79,6 +87,7 @@ def figures(
     out: str,
     estimators: str | None,
     no_run: bool,
+    source: str | None,
     retry_failed: bool,
     workers: int,
     quiet: bool,
@@ -91,6 +100,7 @@ def figures(
     """
     from mibench.harness.executors import make_executor
     from mibench.paper import Scale, get_figure, list_figures, make_figure
+    from mibench.paper.make import figure_folder, holds_results
 
     if list_only:
         for fig in list_figures():
@@ -104,6 +114,12 @@ def figures(
         figure = get_figure(name)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    if source is not None and not no_run:
+        raise click.UsageError("--from is read only with --no-run (a run writes into --out)")
+    if no_run and source is None and not holds_results(figure_folder(figure, Scale(scale), out)):
+        if holds_results(figure_folder(figure, Scale(scale), DEFAULT_FIGURES_FOLDER)):
+            source = str(DEFAULT_FIGURES_FOLDER)
+            click.echo(f"Drawing the results stored under {source} into {out}.")
     only = set(split_top_level(estimators)) if estimators else None
     command = _command_line(name, scale, out, estimators, no_run, retry_failed, workers)
     try:
@@ -118,6 +134,7 @@ def figures(
                 retry_failed=retry_failed,
                 executor=executor,
                 progress=not quiet,
+                source=source,
             )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -1,8 +1,9 @@
 """Grid cells: one (task, estimator configuration, n, seed), its stable id and its seeds.
 
 The cell id is a SHA-256 hash of the task id and version, the estimator name and its
-``get_params()``, n, the seed and :data:`CELL_VERSION`. The *data* seed depends only on
-(task id, task version, n, seed), so every estimator of a grid sees the same samples for the
+``get_params()`` (less parameters added later while at their old default,
+:data:`LATER_DEFAULTS`), n, the seed and :data:`CELL_VERSION`. The *data* seed depends only
+on (task id, task version, n, seed), so every estimator of a grid sees the same samples for the
 same seed (paired comparisons); the estimator's own seed is derived from the cell's seed and
 the estimator configuration unless the user fixed it.
 
@@ -26,6 +27,25 @@ import numpy as np
 #: stored rows has its own version (:data:`mibench.harness.schema.STORE_VERSION`), so adding
 #: a column does not change any cell id.
 CELL_VERSION = 1
+
+#: Hyperparameters added to estimators after their cells were first stored, with the default
+#: that reproduces the earlier behaviour. While a cell's parameter is at that default it is
+#: left out of the cell id and of the derived estimator seed (:func:`identity_params`), so the
+#: stored cells of the estimator keep their ids and values; any other value enters both.
+LATER_DEFAULTS: dict[str, Any] = {"normal_scores": False}
+
+
+def identity_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` without the entries of :data:`LATER_DEFAULTS` that hold their default (of
+    the same type: ``0`` is not ``False``)."""
+    return {k: v for k, v in params.items() if not _at_later_default(k, v)}
+
+
+def _at_later_default(name: str, value: Any) -> bool:
+    if name not in LATER_DEFAULTS:
+        return False
+    default = LATER_DEFAULTS[name]
+    return type(value) is type(default) and value == default
 
 
 def canonical_json(obj: Any) -> str:
@@ -118,7 +138,7 @@ class Cell:
             self.task_id,
             self.task_version,
             self.estimator,
-            self.params,
+            identity_params(self.params),
             self.n,
             self.seed,
             self.standardize,
@@ -133,7 +153,9 @@ class Cell:
     def params_key(self) -> str:
         """The cell's configuration (estimator, parameters, standardisation, error bar) as one
         string: cells that agree on it and on task and n differ only in their seed."""
-        return canonical_json((self.estimator, self.params, self.standardize, self.error_bar))
+        return canonical_json(
+            (self.estimator, identity_params(self.params), self.standardize, self.error_bar)
+        )
 
     @property
     def _seed_task(self) -> str:
@@ -149,7 +171,14 @@ class Cell:
     def first_estimator_seed(self) -> int:
         """The estimator seed of the cell's first attempt (a function of its identity)."""
         return (
-            _hash_int("estimator", self.estimator, self.params, self._seed_task, self.n, self.seed)
+            _hash_int(
+                "estimator",
+                self.estimator,
+                identity_params(self.params),
+                self._seed_task,
+                self.n,
+                self.seed,
+            )
             % SEED_BOUND
         )
 

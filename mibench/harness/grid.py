@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from mibench.devices import resolve_device
+from mibench.devices import check_device
 from mibench.errorbars import check_error_bar
-from mibench.harness.cells import Cell, canonical_json
+from mibench.harness.cells import Cell, canonical_json, identity_params
 from mibench.harness.jobs import can_batch
 from mibench.registry import expand_sweep, get_estimator, parse_spec
 from mibench.tasks import Task
@@ -88,7 +88,7 @@ class Grid:
                 f"{MAX_CELLS:,}: split it into several runs"
             )
         if self.device is not None:
-            resolve_device(self.device)  # refuse an unknown or absent device before any cell
+            check_device(self.device)  # refuse an unknown or absent device before any cell
         self._configs = []
         for spec in self.estimators:
             name, spec_params = parse_spec(spec)
@@ -144,7 +144,7 @@ class Grid:
         payload = canonical_json(
             (
                 [(t.id, t.version) for t in self.tasks],
-                [c[1:] for c in self._configs],
+                [(label, identity_params(params)) for _, label, params in self._configs],
                 self.ns,
                 self.seeds,
                 self.standardize,

@@ -10,18 +10,19 @@ densities q(y | x) and q(y), and the bounds read from them),
 :mod:`~mibench.neural.estimators` (the critic-based estimators) and
 :mod:`~mibench.neural.density_estimators` (the density-model ones). Importing this package
 registers ``dv``, ``mine``, ``mine-f``, ``nwj``, ``jsd``, ``smile``, ``infonce``, ``tuba``,
-``alpha-infonce``, ``flo`` and ``ba``, ``club``, ``doe``.
+``alpha-infonce``, ``flo`` and ``ba``, ``club``, ``doe``. Importing it (and building or
+configuring an estimator) imports no torch; the training functions of
+:mod:`~mibench.neural.clipping` and :mod:`~mibench.neural.ensemble` are loaded on first
+access (``mibench.neural.fit_ensemble``).
 """
 
-from mibench.neural.clipping import adaptive_clip, clip_mi_gradient, set_adaptive_clipped_grads
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
 from mibench.neural.density_estimators import CLUB, DENSITY_ESTIMATORS, BarberAgakov, DoE
-from mibench.neural.ensemble import (
-    batch_groups,
-    fit_ensemble,
-    fit_streaming_ensemble,
-    replicate,
-)
 from mibench.neural.estimators import (
     DV,
     FLO,
@@ -36,6 +37,48 @@ from mibench.neural.estimators import (
     MINEf,
     NeuralEstimator,
 )
+
+if TYPE_CHECKING:
+    from mibench.neural.clipping import (
+        adaptive_clip,
+        clip_mi_gradient,
+        set_adaptive_clipped_grads,
+    )
+    from mibench.neural.ensemble import (
+        batch_groups,
+        fit_ensemble,
+        fit_streaming_ensemble,
+        replicate,
+    )
+
+#: The names loaded on first access (they need torch), by the module that defines them.
+_LAZY = {
+    "adaptive_clip": "mibench.neural.clipping",
+    "clip_mi_gradient": "mibench.neural.clipping",
+    "set_adaptive_clipped_grads": "mibench.neural.clipping",
+    "batch_groups": "mibench.neural.ensemble",
+    "fit_ensemble": "mibench.neural.ensemble",
+    "fit_streaming_ensemble": "mibench.neural.ensemble",
+    "replicate": "mibench.neural.ensemble",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import the torch-based function ``name`` on first access (PEP 562).
+
+    Raises:
+        AttributeError: for a name the package does not have.
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "CLUB",

@@ -50,7 +50,7 @@ import torch
 from torch import Tensor
 
 from mibench.neural.critics import _MLP, _check_arch
-from mibench.neural.defaults import DEFAULTS
+from mibench.neural.defaults import DEFAULTS, DENSITY_KINDS
 from mibench.neural.objectives import _check_scores, _f64, _per_member
 
 #: Smallest log σ of a learned Gaussian (σ ≥ e⁻⁴ ≈ 0.018 in standardised units).
@@ -249,10 +249,6 @@ def make_density_model(
     if marginal:
         return GaussianWithMarginal(dim_x, dim_y, tuple(hidden), activation, covariance)
     return ConditionalGaussian(dim_x, dim_y, tuple(hidden), activation, covariance)
-
-
-#: The density families (``critic`` values) of the density estimators.
-DENSITY_KINDS: tuple[str, ...] = ("gaussian", "gaussian-full")
 
 
 def mean_log_likelihood(t_joint: Tensor) -> Tensor:

@@ -30,22 +30,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import torch
-from torch import Tensor
-
-from mibench.baselines.kl import kl_entropy
-from mibench.neural import densities as dens
-from mibench.neural.critics import ScoreModel
-from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
+from mibench.neural.defaults import DEFAULTS, DENSITY_KINDS, OBJECTIVE_DEFAULTS
 from mibench.neural.estimators import ExtraValue, NeuralEstimator
 from mibench.registry import register_estimator
 
-_D = OBJECTIVE_DEFAULTS
+if TYPE_CHECKING:
+    from torch import Tensor
 
-#: The density families a density estimator's ``critic`` accepts.
-DENSITY_KINDS = dens.DENSITY_KINDS
+    from mibench.neural.critics import ScoreModel
+
+# torch (mibench.neural.densities) is imported by the methods that fit or read the densities,
+# not here (see mibench.neural.estimators).
+
+_D = OBJECTIVE_DEFAULTS
 #: Neighbour count and norm of Barber–Agakov's Kozachenko–Leonenko estimate of H(Y).
 KL_K = 3
 KL_NORM = "max"
@@ -59,16 +58,26 @@ def _defaults(name: str) -> dict[str, Any]:
 
 
 def _cross_entropy(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-    return -dens.mean_log_likelihood(t_joint)
+    from mibench.neural.densities import mean_log_likelihood
+
+    return -mean_log_likelihood(t_joint)
 
 
 def _log_likelihood(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-    return dens.mean_log_likelihood(t_joint)
+    from mibench.neural.densities import mean_log_likelihood
+
+    return mean_log_likelihood(t_joint)
+
+
+def _marginal_cross_entropy(t_marginal: Tensor) -> Tensor:
+    from mibench.neural.densities import marginal_cross_entropy
+
+    return marginal_cross_entropy(t_marginal)
 
 
 def _both_log_likelihoods(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
     """DoE's fit: mean log q(y | x) + mean log q_Y(y), ``(E,)``."""
-    return dens.mean_log_likelihood(t_joint) - dens.marginal_cross_entropy(t_marginal)
+    return _log_likelihood(t_joint, t_marginal, hp) - _marginal_cross_entropy(t_marginal)
 
 
 class _DensityEstimator(NeuralEstimator):
@@ -115,14 +124,16 @@ class _DensityEstimator(NeuralEstimator):
         Raises:
             ValueError: naming ``critic`` for a kind not in :data:`DENSITY_KINDS`.
         """
-        return dens.make_density_model(kind, dim_x, dim_y, hidden, activation, cls._marginal)
+        from mibench.neural.densities import make_density_model
+
+        return make_density_model(kind, dim_x, dim_y, hidden, activation, cls._marginal)
 
     @classmethod
     def train_objective(
         cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
     ) -> tuple[Tensor, Any]:
         """Maximum likelihood of q(y | x): the mean log q(y_i | x_i) of the batch, ``(E,)``."""
-        return dens.mean_log_likelihood(t_joint), state
+        return _log_likelihood(t_joint, t_marginal, hp), state
 
 
 class BarberAgakov(_DensityEstimator):
@@ -186,6 +197,10 @@ class BarberAgakov(_DensityEstimator):
     @classmethod
     def data_constants(cls, x: Tensor, y: Tensor) -> dict[str, Tensor]:
         """``{"h_y": (E,)}``: the KL estimate (k = 3, max norm, nats) of each member's y."""
+        import torch
+
+        from mibench.baselines.kl import kl_entropy
+
         values = []
         for member in y:
             try:
@@ -199,7 +214,9 @@ class BarberAgakov(_DensityEstimator):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return dens.ba_bound(t_joint, hp["h_y"])
+        from mibench.neural.densities import ba_bound
+
+        return ba_bound(t_joint, hp["h_y"])
 
 
 class CLUB(_DensityEstimator):
@@ -256,7 +273,9 @@ class CLUB(_DensityEstimator):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return dens.club_bound(t_joint, t_marginal)
+        from mibench.neural.densities import club_bound
+
+        return club_bound(t_joint, t_marginal)
 
     @classmethod
     def regularizer_objective(
@@ -298,7 +317,7 @@ class DoE(_DensityEstimator):
     extra_values: ClassVar[dict[str, ExtraValue]] = {
         "h_y_given_x": _cross_entropy,
         "log_likelihood": _both_log_likelihoods,
-        "h_y": lambda t_joint, t_marginal, hp: dens.marginal_cross_entropy(t_marginal),
+        "h_y": lambda t_joint, t_marginal, hp: _marginal_cross_entropy(t_marginal),
     }
 
     def __init__(
@@ -324,7 +343,9 @@ class DoE(_DensityEstimator):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return dens.doe_estimate(t_joint, t_marginal)
+        from mibench.neural.densities import doe_estimate
+
+        return doe_estimate(t_joint, t_marginal)
 
     @classmethod
     def train_objective(

@@ -26,31 +26,33 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from mibench.estimate import Estimate
 from mibench.estimator import Estimator
-from mibench.neural import objectives as obj
-from mibench.neural.critics import BaselineCritic, FLOModel, ScoreModel, make_critic
-from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
-from mibench.neural.trainer import MIN_PART, SCORE_LIMIT, fit, fit_streaming, shared_settings
+from mibench.neural.defaults import DEFAULTS, MIN_PART, OBJECTIVE_DEFAULTS, SCORE_LIMIT
 from mibench.registry import register_estimator
 
 if TYPE_CHECKING:
+    from torch import Tensor
+
+    from mibench.neural.critics import ScoreModel
     from mibench.tasks.streaming import StreamingTask
+
+# torch (objectives, critics, trainer) is imported by the methods that train or read scores,
+# not here: importing, listing and configuring the estimators stays free of it.
 
 _D = OBJECTIVE_DEFAULTS
 
 #: An extra value recorded at the selected evaluation: f(t_joint (E, m), t_marginal (E, m, k),
 #: hp) -> (E,), ``hp`` as in :meth:`NeuralEstimator.readout` (data constants included).
-ExtraValue = Callable[[Tensor, Tensor, dict[str, Tensor]], Tensor]
+ExtraValue = Callable[["Tensor", "Tensor", dict[str, "Tensor"]], "Tensor"]
 
 
 def _keyword_names(init: Callable[..., None]) -> list[str]:
@@ -109,6 +111,7 @@ class NeuralEstimator(Estimator):
         patience: int = DEFAULTS.patience,
         test_fraction: float = DEFAULTS.test_fraction,
         standardize: bool = DEFAULTS.standardize,
+        normal_scores: bool = DEFAULTS.normal_scores,
         seed: int | None = DEFAULTS.seed,
         device: str = DEFAULTS.device,
         dtype: str = DEFAULTS.dtype,
@@ -128,6 +131,7 @@ class NeuralEstimator(Estimator):
         self.patience = patience
         self.test_fraction = test_fraction
         self.standardize = standardize
+        self.normal_scores = normal_scores
         self.seed = seed
         self.device = device
         self.dtype = dtype
@@ -184,6 +188,8 @@ class NeuralEstimator(Estimator):
             ValueError: naming ``critic`` for a kind the estimator does not offer, or the
                 architecture argument at fault.
         """
+        from mibench.neural.critics import make_critic
+
         return make_critic(kind, dim_x, dim_y, hidden, activation, embed_dim)
 
     @classmethod
@@ -208,6 +214,8 @@ class NeuralEstimator(Estimator):
         Raises:
             ValueError: naming the first invalid hyperparameter.
         """
+        from mibench.neural.trainer import shared_settings
+
         shared_settings([self])
 
     def estimate(self, x: object, y: object, *, error_bar: str | None = None) -> Estimate:
@@ -236,9 +244,13 @@ class NeuralEstimator(Estimator):
         return n
 
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate:
+        from mibench.neural.trainer import fit
+
         return fit([self], [x], [y])[0]
 
     def _estimate_point(self, x: np.ndarray, y: np.ndarray, error_bar: str | None) -> Estimate:
+        from mibench.neural.trainer import fit
+
         return fit([self], [x], [y], held_out_error=error_bar == "held-out")[0]
 
     def estimate_streaming(self, task: StreamingTask, n_steps: int | None = None) -> Estimate:
@@ -255,6 +267,8 @@ class NeuralEstimator(Estimator):
         Raises:
             ValueError: for an invalid hyperparameter or ``n_steps``.
         """
+        from mibench.neural.trainer import fit_streaming
+
         start = time.perf_counter()
         result = fit_streaming([self], task, n_steps)[0]
         result.wall_seconds = time.perf_counter() - start
@@ -311,9 +325,17 @@ class NeuralEstimator(Estimator):
 
 def _as_array(a: object) -> object:
     """A torch tensor as a float64 numpy array (any dtype, any device); anything else as is."""
-    if isinstance(a, torch.Tensor):
+    torch = sys.modules.get("torch")  # without torch imported, ``a`` is no tensor
+    if torch is not None and isinstance(a, torch.Tensor):
         return a.detach().to("cpu", torch.float64).numpy()
     return a
+
+
+def _jsd_value(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
+    """The JSD objective of the scores, ``(E,)`` (:func:`~mibench.neural.objectives.jsd_bound`)."""
+    from mibench.neural.objectives import jsd_bound
+
+    return jsd_bound(t_joint, t_marginal)
 
 
 def _check_range(name: str, value: Any, ok: Callable[[float], bool], accepted: str) -> None:
@@ -335,7 +357,9 @@ class DV(NeuralEstimator):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.dv_bound(t_joint, t_marginal)
+        from mibench.neural.objectives import dv_bound
+
+        return dv_bound(t_joint, t_marginal)
 
 
 class MINE(NeuralEstimator):
@@ -362,13 +386,17 @@ class MINE(NeuralEstimator):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.dv_bound(t_joint, t_marginal)
+        from mibench.neural.objectives import dv_bound
+
+        return dv_bound(t_joint, t_marginal)
 
     @classmethod
     def train_objective(
         cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
     ) -> tuple[Tensor, Any]:
-        return obj.mine_objective(t_joint, t_marginal, state, hp["rate"])
+        from mibench.neural.objectives import mine_objective
+
+        return mine_objective(t_joint, t_marginal, state, hp["rate"])
 
 
 class MINEf(NeuralEstimator):
@@ -383,7 +411,9 @@ class MINEf(NeuralEstimator):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.nwj_bound(t_joint, t_marginal)
+        from mibench.neural.objectives import nwj_bound
+
+        return nwj_bound(t_joint, t_marginal)
 
 
 class NWJ(MINEf):
@@ -398,15 +428,13 @@ class _JSDTrained(NeuralEstimator):
     al. 2019) and whose MI readout is another bound; the raw JSD value goes to
     ``extras["jsd"]``."""
 
-    extra_values: ClassVar[dict[str, ExtraValue]] = {
-        "jsd": lambda t_joint, t_marginal, hp: obj.jsd_bound(t_joint, t_marginal)
-    }
+    extra_values: ClassVar[dict[str, ExtraValue]] = {"jsd": _jsd_value}
 
     @classmethod
     def train_objective(
         cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor], state: Any
     ) -> tuple[Tensor, Any]:
-        return obj.jsd_bound(t_joint, t_marginal), state
+        return _jsd_value(t_joint, t_marginal, hp), state
 
 
 class JSD(_JSDTrained):
@@ -435,7 +463,9 @@ class JSD(_JSDTrained):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.nwj_bound(t_joint, t_marginal, shift=hp["shift"])
+        from mibench.neural.objectives import nwj_bound
+
+        return nwj_bound(t_joint, t_marginal, shift=hp["shift"])
 
 
 class SMILE(_JSDTrained):
@@ -462,7 +492,9 @@ class SMILE(_JSDTrained):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.smile_bound(t_joint, t_marginal, tau=hp["tau"])
+        from mibench.neural.objectives import smile_bound
+
+        return smile_bound(t_joint, t_marginal, tau=hp["tau"])
 
     @classmethod
     def regularizer_objective(
@@ -504,7 +536,9 @@ class InfoNCE(NeuralEstimator):
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.infonce_bound(t_joint, t_marginal)
+        from mibench.neural.objectives import infonce_bound
+
+        return infonce_bound(t_joint, t_marginal)
 
 
 class TUBA(NeuralEstimator):
@@ -534,11 +568,15 @@ class TUBA(NeuralEstimator):
         embed_dim: int,
     ) -> ScoreModel:
         """The critic with its baseline: scores f(x_i, y_j) − b(y_j), rows by x."""
+        from mibench.neural.critics import BaselineCritic
+
         return BaselineCritic(kind, dim_x, dim_y, tuple(hidden), activation, embed_dim)
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.tuba_bound(t_joint, t_marginal)
+        from mibench.neural.objectives import tuba_bound
+
+        return tuba_bound(t_joint, t_marginal)
 
 
 class AlphaInfoNCE(NeuralEstimator):
@@ -605,11 +643,15 @@ class AlphaInfoNCE(NeuralEstimator):
         embed_dim: int,
     ) -> ScoreModel:
         """The critic with its baseline, rows anchored on y: scores f(x_j, y_i) − b(y_i)."""
+        from mibench.neural.critics import BaselineCritic
+
         return BaselineCritic(kind, dim_x, dim_y, tuple(hidden), activation, embed_dim, "y")
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.alpha_infonce_bound(t_joint, t_marginal, alpha=hp["alpha"])
+        from mibench.neural.objectives import alpha_infonce_bound
+
+        return alpha_infonce_bound(t_joint, t_marginal, alpha=hp["alpha"])
 
 
 class FLO(NeuralEstimator):
@@ -640,11 +682,15 @@ class FLO(NeuralEstimator):
         embed_dim: int,
     ) -> ScoreModel:
         """The critic g and the u-network: scores [u(x_i, y_i), g(x_i, y_j) − g(x_i, y_i)]."""
+        from mibench.neural.critics import FLOModel
+
         return FLOModel(kind, dim_x, dim_y, tuple(hidden), activation, embed_dim)
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
-        return obj.flo_bound(t_joint, t_marginal)
+        from mibench.neural.objectives import flo_bound
+
+        return flo_bound(t_joint, t_marginal)
 
 
 #: The built-in neural estimators by registry name.

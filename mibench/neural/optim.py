@@ -55,3 +55,27 @@ class BatchedAdam:
         denom = (self.exp_avg_sq.sqrt() / math.sqrt(bias2)).add_(self.eps)
         self.theta.addcdiv_(self.exp_avg * (self.lr / bias1), denom, value=-1.0)
         self.theta.grad = None
+
+    @torch.no_grad()
+    def keep_rows(self, rows: Tensor) -> Tensor:
+        """Go on with the members ``rows`` only: drop the other rows of the parameters, the
+        moments, ``lr`` and ``weight_decay``.
+
+        The step count (and so the bias correction) is kept, so each kept row's next updates
+        are those it would have had with all rows.
+
+        Args:
+            rows: indices of the rows to keep, in their new order, shape ``(E',)``, long, on
+                the parameters' device.
+
+        Returns:
+            The new leaf parameter tensor ``(E', P)`` (a copy of those rows, with
+            ``requires_grad``), which this optimiser updates from now on.
+        """
+        self.theta = self.theta.detach()[rows].requires_grad_()
+        self.exp_avg = self.exp_avg[rows]
+        self.exp_avg_sq = self.exp_avg_sq[rows]
+        self.lr = self.lr[rows]
+        self.weight_decay = self.weight_decay[rows]
+        self.decay = bool((self.weight_decay != 0).any())
+        return self.theta

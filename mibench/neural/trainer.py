@@ -9,8 +9,10 @@ so a member sees exactly the initial parameters and batches of the separate run 
 seed, on any device.
 
 **Fixed-sample mode** (:func:`fit`). A share ``test_fraction`` of the samples (chosen by the
-seed) is held out; both parts need at least :data:`MIN_PART` samples. With ``standardize``,
-every column is z-scored with the training part's mean and sd. Each step draws a batch of
+seed) is held out; both parts need at least :data:`MIN_PART` samples. With ``normal_scores``,
+every column is first replaced by its normal scores fitted on the training part
+(:func:`mibench.preprocessing.normal_scores`); with ``standardize``, every column is then
+z-scored with the training part's mean and sd. Each step draws a batch of
 ``batch_size`` training samples (epochs of a random permutation; a last partial batch is
 dropped), scores its joint pairs and ``negatives`` derangement pairs per sample, and takes an
 Adam step on the estimator's training objective.
@@ -69,15 +71,13 @@ from mibench.devices import resolve_device
 from mibench.errorbars import BOOTSTRAP_RESAMPLES, RNG_STREAM
 from mibench.estimate import Estimate, Status
 from mibench.neural.critics import check_negatives, negatives_per_sample, pair_index
+from mibench.neural.defaults import MIN_PART, SCORE_LIMIT  # noqa: F401 - SCORE_LIMIT re-exported
 from mibench.neural.optim import BatchedAdam
-from mibench.preprocessing import unit_scaled
+from mibench.preprocessing import normal_scores, unit_scaled
 
 if TYPE_CHECKING:
     from mibench.neural.estimators import NeuralEstimator
     from mibench.tasks.streaming import StreamingTask
-
-#: The fewest samples in the training part and in the held-out part.
-MIN_PART = 8
 
 #: Hyperparameters that may differ between the members of one batched ensemble.
 PER_MEMBER = frozenset({"seed", "lr", "weight_decay", "max_steps", "patience"})
@@ -186,6 +186,7 @@ class _Shared:
     eval_every: int
     test_fraction: float
     standardize: bool
+    normal_scores: bool
     device: torch.device
     param_dtype: torch.dtype
     autocast_dtype: torch.dtype | None
@@ -231,6 +232,7 @@ def shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
     tf = p["test_fraction"]
     _require(_is_real(tf) and 0 < tf < 1, "test_fraction", tf, "a number in (0, 1)")
     _require(isinstance(p["standardize"], bool), "standardize", p["standardize"], "a bool")
+    _require(isinstance(p["normal_scores"], bool), "normal_scores", p["normal_scores"], "a bool")
     param_dtype, autocast_dtype = resolve_dtype(p["dtype"])
     threads = p["threads"]
     _require(
@@ -254,6 +256,7 @@ def shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
         eval_every=int(p["eval_every"]),
         test_fraction=float(tf),
         standardize=p["standardize"],
+        normal_scores=p["normal_scores"],
         device=resolve_device(p["device"]),
         param_dtype=param_dtype,
         autocast_dtype=autocast_dtype,
@@ -267,6 +270,11 @@ class _BatchedModel:
 
     Every step also records each member's training objective and readout (``history``, on
     the device, so that no step waits for the device) for the divergence checks and traces.
+
+    Row r of every per-member tensor (``theta``, the optimiser's moments, ``state``, ``hp``,
+    ``history``) and of ``generators`` belongs to member ``members[r]`` (an index into the
+    members the model was built with). :meth:`keep_rows` drops the rows of members that have
+    stopped, so that a step costs what the members still training cost.
     """
 
     def __init__(
@@ -283,6 +291,7 @@ class _BatchedModel:
             shared.critic_kind, dim_x, dim_y, shared.hidden, shared.activation, shared.embed_dim
         )
         dev = shared.device
+        self.members = list(range(len(members)))
         self.generators = [torch.Generator().manual_seed(s) for s in shared.seeds]
         theta = torch.stack([self.critic.init(g) for g in self.generators])
         self.theta = theta.to(dev, shared.param_dtype).requires_grad_()
@@ -300,14 +309,18 @@ class _BatchedModel:
         self.history = torch.empty(3, len(members), total_steps, dtype=torch.float64, device=dev)
         self.steps = 0
 
-    def scores(self, x: Tensor, y: Tensor, pairs: Tensor) -> tuple[Tensor, Tensor]:
-        """Joint ``(E, b)`` and marginal ``(E, b, k)`` scores of one batch per member."""
+    def scores(
+        self, x: Tensor, y: Tensor, pairs: Tensor, rows: slice | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Joint ``(E', b)`` and marginal ``(E', b, k)`` scores of one batch per member, for
+        the members of ``rows`` (all when None; ``x: (E', b, dim_x)`` holds their batches)."""
+        theta = self.theta if rows is None else self.theta[rows]
         autocast = self.shared.autocast_dtype
         # autocast needs a dtype even when disabled; bfloat16 is then a placeholder.
         with torch.autocast(
             self.shared.device.type, dtype=autocast or torch.bfloat16, enabled=autocast is not None
         ):
-            s = self.critic.scores(self.theta, x, y, pairs)
+            s = self.critic.scores(theta, x, y, pairs)
         return s[..., 0], s[..., 1:]
 
     def train_step(self, x: Tensor, y: Tensor, pairs: Tensor) -> None:
@@ -323,6 +336,33 @@ class _BatchedModel:
                 t_joint.detach().abs().amax(-1), t_marginal.detach().abs().amax((-2, -1))
             )
         self.steps += 1
+
+    def keep_rows(self, rows: Sequence[int]) -> Tensor:
+        """Go on with the rows ``rows`` only (indices of current rows, in their new order).
+
+        Slices the parameters and the optimiser's moments (:meth:`BatchedAdam.keep_rows`), the
+        objective state (see :func:`_take_rows`), ``hp``, ``history``, ``generators`` and
+        ``members``; nothing else changes, so each kept member goes on exactly as before.
+
+        Returns:
+            The row indices as a long tensor on the device, shape ``(E',)``, to slice the
+            caller's per-member tensors alike.
+
+        Raises:
+            TypeError: for an objective state that :func:`_take_rows` cannot slice.
+        """
+        index = torch.tensor(rows, dtype=torch.long, device=self.shared.device)
+        self.theta = self.optimizer.keep_rows(index)
+        self.state = _take_rows(self.state, index, self.cls.__name__)
+        self.hp = {name: v[index] for name, v in self.hp.items()}
+        self.history = self.history[:, index]
+        self.generators = [self.generators[r] for r in rows]
+        self.members = [self.members[r] for r in rows]
+        return index
+
+    def member_hp(self, row: int) -> dict[str, Tensor]:
+        """The objective hyperparameters and data constants of row ``row``, 0-d tensors."""
+        return {name: v[row] for name, v in self.hp.items()}
 
     def first_nonfinite(self, start: int) -> list[int | None]:
         """Per member, the first step index >= ``start`` that diverged: its objective or
@@ -343,12 +383,24 @@ class _BatchedModel:
         self, x_blocks: Tensor, y_blocks: Tensor, pairs: Tensor
     ) -> tuple[dict[str, np.ndarray], Tensor, Tensor]:
         """Readout and extra values on blocks ``(E, n_blocks, b, d)`` (``{name: (E,)}``), and
-        the pooled joint ``(E, m)`` and marginal ``(E, m, k)`` scores they came from."""
+        the pooled joint ``(E, m)`` and marginal ``(E, m, k)`` scores they came from.
+
+        On CPU the members are scored a few at a time (at most :data:`_EVAL_PAIRS` pairs per
+        critic call, at least one member): the activations of all members at once outgrow
+        the cache (8 members of the default MINE score 1.5 to 3 times slower per member than 3
+        at a time). Each member's scores are the same either way.
+        """
+        n_rows, n_blocks = x_blocks.shape[:2]
+        chunk = n_rows
+        if self.shared.device.type == "cpu":
+            chunk = max(1, _EVAL_PAIRS // pairs.numel())
+        parts = [slice(lo, lo + chunk) for lo in range(0, n_rows, chunk)]
         scored = [
-            self.scores(x_blocks[:, j], y_blocks[:, j], pairs) for j in range(x_blocks.shape[1])
+            [self.scores(x_blocks[rows, j], y_blocks[rows, j], pairs, rows) for rows in parts]
+            for j in range(n_blocks)
         ]
-        t_joint = torch.cat([j for j, _ in scored], 1)
-        t_marginal = torch.cat([m for _, m in scored], 1)
+        t_joint = torch.cat([torch.cat([j for j, _ in block]) for block in scored], 1)
+        t_marginal = torch.cat([torch.cat([m for _, m in block]) for block in scored], 1)
         values = {"value": self.cls.readout(t_joint, t_marginal, self.hp)}
         # A critic whose held-out scores are all equal (dead units) says nothing about the
         # dependence: its value (0 for DV) is marked as a divergence, not reported.
@@ -359,12 +411,15 @@ class _BatchedModel:
         return {name: v.cpu().numpy() for name, v in values.items()}, t_joint, t_marginal
 
     @torch.no_grad()
-    def held_out_stderr(self, member: int, t_joint: Tensor, t_marginal: Tensor, seed: int) -> float:
+    def held_out_stderr(
+        self, hp: dict[str, Tensor], t_joint: Tensor, t_marginal: Tensor, seed: int
+    ) -> float:
         """Standard error (nats) of one member's held-out readout with its critic fixed: the sd
         (ddof = 1) of the readout over :data:`~mibench.errorbars.BOOTSTRAP_RESAMPLES` resamples
         with replacement of its held-out rows (joint ``(m,)`` and marginal ``(m, k)`` scores,
-        each row with its own marginal pairs); NaN when fewer than two are finite. The
-        resamples come from the stream :data:`~mibench.errorbars.RNG_STREAM` of ``seed``."""
+        each row with its own marginal pairs); NaN when fewer than two are finite. ``hp`` is
+        the member's :meth:`member_hp` (0-d tensors). The resamples come from the stream
+        :data:`~mibench.errorbars.RNG_STREAM` of ``seed``."""
         rng = np.random.default_rng((seed, RNG_STREAM))
         m, width = t_marginal.shape[0], t_marginal.shape[1] + 1
         chunk = max(1, min(BOOTSTRAP_RESAMPLES, _RESAMPLE_BUDGET // (m * width)))
@@ -372,12 +427,38 @@ class _BatchedModel:
         for done in range(0, BOOTSTRAP_RESAMPLES, chunk):
             b = min(chunk, BOOTSTRAP_RESAMPLES - done)
             rows = torch.from_numpy(rng.integers(0, m, size=(b, m))).to(t_joint.device)
-            hp = {name: v[member].expand(b) for name, v in self.hp.items()}
-            values.append(self.cls.readout(t_joint[rows], t_marginal[rows], hp))
+            hp_b = {name: v.expand(b) for name, v in hp.items()}
+            values.append(self.cls.readout(t_joint[rows], t_marginal[rows], hp_b))
         readouts = torch.cat(values).double().cpu().numpy()
         readouts = readouts[np.isfinite(readouts)]
         return float(np.std(readouts, ddof=1)) if len(readouts) >= 2 else math.nan
 
+
+def _take_rows(state: Any, index: Tensor, owner: str) -> Any:
+    """The rows ``index`` of an objective state (what ``train_objective`` carries between
+    steps): None as is, a tensor's first dimension (the member), and each item of a tuple,
+    list or dict likewise (e.g. MINE's log moving average, shape ``(E,)``).
+
+    Raises:
+        TypeError: naming ``owner`` (the estimator class) for a state of any other type.
+    """
+    if state is None:
+        return None
+    if isinstance(state, Tensor):
+        return state[index]
+    if isinstance(state, (tuple, list)):
+        items = [_take_rows(s, index, owner) for s in state]
+        return items if isinstance(state, list) else tuple(items)
+    if isinstance(state, dict):
+        return {k: _take_rows(v, index, owner) for k, v in state.items()}
+    raise TypeError(
+        f"{owner}.train_objective must carry None, a tensor with one row per member, or a "
+        f"tuple, list or dict of them as its state, got {type(state).__name__}"
+    )
+
+
+#: Pairs per critic call in the held-out evaluation on CPU (see :meth:`_BatchedModel.evaluate`).
+_EVAL_PAIRS = 2**14
 
 #: Scores per chunk of held-out resamples (bounds the memory of the held-out error bar).
 _RESAMPLE_BUDGET = 2_000_000
@@ -385,14 +466,6 @@ _RESAMPLE_BUDGET = 2_000_000
 #: A best held-out estimate (streaming: a final value) below this (nats) marks a fit as
 #: diverged: MI is non-negative, and a bound falls this far below 0 only when the critic failed.
 DIVERGENCE_FLOOR = -1.0
-#: A critic score T(x, y) beyond ±this marks the step as diverged, for every critic
-#: objective: a trained critic approximates a log density ratio (plus a constant), tens of
-#: nats at most, while an exploding one can still give finite bounds (DV of a huge constant
-#: critic is 0, SMILE's clipped partition term keeps it finite) that would otherwise pass as
-#: estimates. Density models (scores log q(y | x), which enter their readouts linearly and
-#: are bounded by the model's scale floor) have no limit: a marginal pair far from μ(x) has
-#: a log-density of −10⁴ and below without anything having diverged.
-SCORE_LIMIT = 1e4
 
 
 def _diverged(step: int, seconds: float, limit: float, **kwargs: Any) -> Estimate:
@@ -467,16 +540,22 @@ class _MemberRun:
 class StepInfo:
     """What a fixed-sample training step did, for an ``on_step`` callback.
 
+    Only the members still training take a step: one that has stopped (early stopping,
+    ``max_steps``, divergence) is left out from the next step on, so E' <= E rows remain.
+
     Attributes:
         step: steps taken so far (0: before the first step).
-        theta: the members' parameters after the step, shape ``(E, P)`` (detached; do not
-            modify).
-        batch: rows of the samples in this step's batch, shape ``(E, b)`` (None at step 0).
+        theta: the parameters of the members that took the step, after it, shape ``(E', P)``
+            (detached; do not modify).
+        batch: rows of the samples in this step's batch, shape ``(E', b)`` (None at step 0).
+        members: which member each row of ``theta`` and ``batch`` is (indices into the
+            members passed to :func:`fit`, increasing), length E'.
     """
 
     step: int
     theta: Tensor
     batch: Tensor | None
+    members: tuple[int, ...]
 
 
 def _standardized(
@@ -484,10 +563,16 @@ def _standardized(
 ) -> Tensor:
     """Per-member data ``(E, n, d)`` on the device, z-scored with its training rows' moments.
 
-    Each column is first rescaled exactly by a power of two
+    With ``shared.normal_scores``, each column is first mapped to its normal scores fitted on
+    the member's training rows (:func:`mibench.preprocessing.normal_scores`). Before the
+    z-score, each column is rescaled exactly by a power of two
     (:func:`mibench.preprocessing.unit_scaled`), as every z-score of mibench is: the values of
     ordinary data do not change, and data at 1e−310 or 1e308 do not underflow or overflow.
     """
+    if shared.normal_scores:
+        arrays = [
+            normal_scores(a, rows.numpy()) for a, rows in zip(arrays, train_rows, strict=True)
+        ]
     if standardize:
         arrays = [unit_scaled(np.asarray(a, np.float64)) for a in arrays]
     data = torch.stack([torch.from_numpy(np.ascontiguousarray(a, np.float64)) for a in arrays])
@@ -496,6 +581,23 @@ def _standardized(
         sd = train.std(1, correction=0, keepdim=True)
         data = (data - train.mean(1, keepdim=True)) / torch.where(sd > 0, sd, 1.0)
     return data.to(shared.device, shared.param_dtype)
+
+
+def _member_rows(data: Tensor, rows: Tensor) -> Tensor:
+    """``data[e, rows[e]]`` for every member e: ``data: (E, n, d)`` and ``rows: (E, m)`` (long,
+    on its device) give ``(E, m, d)``, contiguous; one ``index_select`` (on CPU several times
+    faster than the advanced indexing ``data[arange(E)[:, None], rows]``, same values)."""
+    offsets = torch.arange(data.shape[0], device=data.device)[:, None] * data.shape[1]
+    flat = data.flatten(0, 1).index_select(0, (rows + offsets).flatten())
+    return flat.view(*rows.shape, data.shape[2])
+
+
+def _epoch_batches(data: Tensor, order: Tensor, per_epoch: int, batch: int) -> Tensor:
+    """The ``per_epoch`` batches of one epoch, ``(per_epoch, E, batch, d)``, contiguous: batch
+    s of member e is ``data[e, order[e, s * batch : (s + 1) * batch]]`` (``data: (E, n, d)``,
+    ``order: (E, n_train)``, the epoch's training rows in order)."""
+    rows = _member_rows(data, order[:, : per_epoch * batch])
+    return rows.unflatten(1, (per_epoch, batch)).transpose(0, 1).contiguous()
 
 
 def fit(
@@ -509,14 +611,16 @@ def fit(
     """Train E members on fixed samples as one batched model (see the module docstring).
 
     A member that stops (early stopping, ``max_steps`` or divergence) keeps its result from
-    then on; the batched model trains until the last member stops.
+    then on and is dropped from the batched model (its parameters, optimiser and objective
+    state, batches and held-out blocks), so that each step costs what the members still
+    training cost; the others go on exactly as before, until the last member stops.
 
     Args:
         members: estimators of one class that :func:`check_members` accepts.
         xs: per-member validated float64 samples of X, each ``(n, dim_x)`` (same shape).
         ys: per-member validated float64 samples of Y, each ``(n, dim_y)``.
         on_step: called with a :class:`StepInfo` before the first step and after every step
-            (for diagnostics and tests).
+            (for diagnostics and tests), with the rows of the members that took the step.
         held_out_error: also compute each ok member's held-out standard error
             (``extras["held_out_stderr"]``, nats; 200 readouts of its selected evaluation).
 
@@ -573,54 +677,65 @@ def _fit_fixed(
     test_rows, train_rows = perms[:, :n_test], perms[:, n_test:]
     x_all = _standardized(xs, train_rows, shared.standardize, shared)
     y_all = _standardized(ys, train_rows, shared.standardize, shared)
-    members_col = torch.arange(len(members), device=shared.device)[:, None]
     n_blocks = -(-n_test // eval_batch)
     wrapped = test_rows[:, torch.arange(n_blocks * eval_batch) % n_test].to(shared.device)
-    x_test = x_all[members_col, wrapped].unflatten(1, (n_blocks, eval_batch))
-    y_test = y_all[members_col, wrapped].unflatten(1, (n_blocks, eval_batch))
+    x_test = _member_rows(x_all, wrapped).unflatten(1, (n_blocks, eval_batch))
+    y_test = _member_rows(y_all, wrapped).unflatten(1, (n_blocks, eval_batch))
     train_rows = train_rows.to(shared.device)
     model.hp.update(
-        model.cls.data_constants(x_all[members_col, train_rows], y_all[members_col, train_rows])
+        model.cls.data_constants(_member_rows(x_all, train_rows), _member_rows(y_all, train_rows))
     )
 
     per_epoch = n_train // batch
-    # Per member, the held-out scores of its selected evaluation (for its held-out error bar).
-    best_scores: dict[int, tuple[Tensor, Tensor]] = {}
+    # Per member, its hp and the held-out scores of its selected evaluation (for its held-out
+    # error bar).
+    best_scores: dict[int, tuple[dict[str, Tensor], Tensor, Tensor]] = {}
     if on_step is not None:
-        on_step(StepInfo(0, model.theta.detach(), None))
+        on_step(StepInfo(0, model.theta.detach(), None, tuple(model.members)))
     for step in range(1, total_steps + 1):
         slot = (step - 1) % per_epoch
         if slot == 0:
             epoch = torch.stack([torch.randperm(n_train, generator=g) for g in model.generators])
             order = train_rows.gather(1, epoch.to(shared.device))
+            # The epoch's batches, gathered at once: (per_epoch, E, batch, dim).
+            x_epoch, y_epoch = (_epoch_batches(t, order, per_epoch, batch) for t in (x_all, y_all))
         idx = order[:, slot * batch : (slot + 1) * batch]
-        model.train_step(x_all[members_col, idx], y_all[members_col, idx], pairs)
+        model.train_step(x_epoch[slot], y_epoch[slot], pairs)
         if on_step is not None:
-            on_step(StepInfo(step, model.theta.detach(), idx))
-        due = [r.active and (step % shared.eval_every == 0 or step == r.max_steps) for r in runs]
+            on_step(StepInfo(step, model.theta.detach(), idx, tuple(model.members)))
+        active = [runs[e] for e in model.members]  # row r of the model trains active[r]
+        due = [step % shared.eval_every == 0 or step == r.max_steps for r in active]
         if not any(due):
             continue
         values, t_joint, t_marginal = model.evaluate(x_test, y_test, eval_pairs)
-        since = min(r.last_eval for r, d in zip(runs, due, strict=True) if d)
+        since = min(r.last_eval for r, d in zip(active, due, strict=True) if d)
         bad_steps = model.first_nonfinite(since)
         train_values = model.history[1, :, since:step].cpu().numpy()
-        for e, run in enumerate(runs):
-            if not due[e]:
+        for row, run in enumerate(active):
+            if not due[row]:
                 continue
-            bad = bad_steps[e]  # an earlier one would have stopped the member already
-            if bad is not None or not math.isfinite(values["value"][e]):
+            bad = bad_steps[row]  # an earlier one would have stopped the member already
+            if bad is not None or not math.isfinite(values["value"][row]):
                 run.stop_step = bad + 1 if bad is not None else step
                 run.stop_reason = "diverged"
                 continue
-            if values["constant"][e]:
+            if values["constant"][row]:
                 run.stop_step, run.stop_reason = step, "constant"
                 continue
-            train_value = float(train_values[e, run.last_eval - since :].mean())
-            run.record(step, train_value, {name: float(v[e]) for name, v in values.items()})
+            train_value = float(train_values[row, run.last_eval - since :].mean())
+            run.record(step, train_value, {name: float(v[row]) for name, v in values.items()})
             if held_out_error and run.best_step == step:
-                best_scores[e] = (t_joint[e].clone(), t_marginal[e].clone())
-        if not any(r.active for r in runs):
+                scores = (t_joint[row].clone(), t_marginal[row].clone())
+                best_scores[model.members[row]] = (model.member_hp(row), *scores)
+        keep = [row for row, run in enumerate(active) if run.active]
+        if not keep:
             break
+        if len(keep) < len(active):
+            # Drop the members that stopped, so that the next steps cost what the others do.
+            index = model.keep_rows(keep)
+            x_all, y_all, x_test, y_test = (t[index] for t in (x_all, y_all, x_test, y_test))
+            train_rows, order = train_rows[index], order[index]
+            x_epoch, y_epoch = x_epoch.index_select(1, index), y_epoch.index_select(1, index)
 
     seconds = (time.perf_counter() - start) / len(members)
     common = {
@@ -657,7 +772,7 @@ def _fit_fixed(
             continue
         extras.update(run.best_extras, best_step=run.best_step)
         if held_out_error:
-            extras["held_out_stderr"] = model.held_out_stderr(e, *best_scores[e], seed)
+            extras["held_out_stderr"] = model.held_out_stderr(*best_scores[e], seed)
         results.append(
             Estimate(
                 value=run.best,
@@ -693,13 +808,19 @@ def fit_streaming(
         values.
 
     Raises:
-        ValueError: for invalid hyperparameters or ``n_steps`` (naming them), or a batch of the
-            wrong shape from the task.
+        ValueError: for invalid hyperparameters or ``n_steps`` (naming them; ``normal_scores``
+            must be False here), or a batch of the wrong shape from the task.
     """
     start = time.perf_counter()
     shared = shared_settings(members)
     n_steps = task.n_steps if n_steps is None else n_steps
     _require(_is_int(n_steps) and n_steps >= 1, "n_steps", n_steps, "an int >= 1")
+    _require(
+        not shared.normal_scores,
+        "normal_scores",
+        True,
+        "False in streaming mode (normal scores are fitted on a fixed training part)",
+    )
     with torch_threads(shared.threads):
         return _fit_streaming(members, shared, task, n_steps, start)
 

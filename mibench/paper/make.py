@@ -17,6 +17,7 @@ and ``report.html``, and no results tables, since no estimator ran.
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -141,6 +142,11 @@ def _make_direct(
     return MadeFigure(folder, "", 0, 0, [*drawn, folder / "README.md"])
 
 
+def holds_results(folder: Path) -> bool:
+    """Whether ``folder`` holds stored results to draw from (tables or a working store)."""
+    return has_tables(folder) or store_file_used(folder / STORE_FILE)
+
+
 def _stored(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Results and traces to draw from without running: the working store when there is one
     (a run may still be writing to it), else the committed tables."""
@@ -148,6 +154,16 @@ def _stored(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         with ResultStore(folder / STORE_FILE) as store:
             return store.results(), store.traces()
     return expand_params(read_rows(folder)), read_traces(folder)
+
+
+def _copied_tables(origin: Path, folder: Path) -> list[Path]:
+    """The committed tables of a redraw, in ``folder``: copied there (with ``COMMAND.txt``)
+    when the results come from another folder, so the redrawn folder is a complete one."""
+    if origin.resolve() != folder.resolve():
+        for name in (RESULTS_FILE, TRACES_FILE, "COMMAND.txt"):
+            if (origin / name).is_file():
+                shutil.copyfile(origin / name, folder / name)
+    return [p for p in (folder / RESULTS_FILE, folder / TRACES_FILE) if p.is_file()]
 
 
 def make_figure(
@@ -161,6 +177,7 @@ def make_figure(
     retry_failed: bool = False,
     executor: Executor | None = None,
     progress: bool = True,
+    source: str | Path | None = None,
 ) -> MadeFigure:
     """Compute the pending cells of ``figure`` at ``scale`` into its folder and draw it.
 
@@ -181,6 +198,12 @@ def make_figure(
         executor: where the cells run (:func:`~mibench.harness.executors.make_executor`);
             None: in this process.
         progress: show progress bars on stderr.
+        source: with ``run=False``, the parent folder whose run folder of the figure holds
+            the stored results to draw (e.g. the committed ``results/figures``); the drawing,
+            its tables and page are written into the figure's folder under ``out``, which
+            need hold nothing: the results tables and ``COMMAND.txt`` are copied there (None:
+            draw from that folder itself). A redraw with the same library versions is
+            byte-identical wherever it is written.
 
     Returns:
         A :class:`MadeFigure`.
@@ -188,11 +211,14 @@ def make_figure(
     Raises:
         ValueError: when ``estimators`` names an estimator outside the figure, or when no cell of
             the figure is stored (nothing to draw; with ``run=False`` nothing is created), or
-            ``run=False`` for a figure without cells.
+            ``run=False`` for a figure without cells, or ``source`` with ``run=True``.
         StoreError: (a ValueError) when another run holds the folder's lock, or its store is
             unusable.
     """
     folder = figure_folder(figure, scale, out)
+    if source is not None and run:
+        raise ValueError("a source folder to draw from is only read when nothing is run")
+    origin = folder if source is None else figure_folder(figure, scale, source)
     work = figure.plan(scale)
     if estimators is not None and not set(estimators) <= set(work.estimators()):
         raise ValueError(
@@ -201,8 +227,8 @@ def make_figure(
         )
     if not work.cells:
         return _make_direct(figure, scale, folder, command, run)
-    if not run and not (has_tables(folder) or store_file_used(folder / STORE_FILE)):
-        raise ValueError(f"{folder} holds no results of figure {figure.name!r}; run it first")
+    if not run and not holds_results(origin):
+        raise ValueError(f"{origin} holds no results of figure {figure.name!r}; run it first")
     folder.mkdir(parents=True, exist_ok=True)
     ids = set(work.cell_ids())
     summary = ""
@@ -223,7 +249,7 @@ def make_figure(
             ).text()
             results, traces = store.results(), store.traces()
     else:
-        results, traces = _stored(folder)
+        results, traces = _stored(origin)
     # The figure's own task order (its plan's), not the store's alphabetical one; within a
     # task the store's fixed row order is kept.
     task_rank = {t.id: i for i, t in enumerate(work.tasks)}
@@ -233,14 +259,14 @@ def make_figure(
     if results.empty:
         raise ValueError(
             f"no cell of figure {figure.name!r} at scale {scale.factor:g} is stored in "
-            f"{folder}; run it first (without --no-run)"
+            f"{origin}; run it first (without --no-run)"
         )
     traces = traces[traces["cell_id"].isin(set(results["cell_id"]))]
     drawing = Drawing(results=results, traces=traces, folder=folder, scale=scale, expected=len(ids))
     if run:
         tables = write_tables(folder, results, traces)
     else:
-        tables = [p for p in (folder / RESULTS_FILE, folder / TRACES_FILE) if p.is_file()]
+        tables = _copied_tables(origin, folder)
     drawn = figure.draw(drawing)
     drawn.append(_page(figure, drawing, drawn))
     (folder / "README.md").write_text(_readme(figure, drawing, tables + drawn), encoding="utf-8")

@@ -40,7 +40,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from mibench.report.metrics import (
     GROUP_COLUMNS,
@@ -114,6 +113,8 @@ def has_intervals(results: pd.DataFrame) -> bool:
 
 def _wilson(covered: int, m: int) -> tuple[float, float]:
     """Wilson score interval at :data:`COVERAGE_LEVEL` for ``covered`` successes out of ``m``."""
+    from scipy import stats  # here: scipy.stats takes seconds to import, and most runs need none
+
     ci = stats.binomtest(covered, m).proportion_ci(confidence_level=COVERAGE_LEVEL, method="wilson")
     return float(ci.low), float(ci.high)
 

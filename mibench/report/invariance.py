@@ -24,7 +24,6 @@ import json
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from mibench.report.metrics import require_columns
 
@@ -121,6 +120,8 @@ def paired_deltas(results: pd.DataFrame) -> pd.DataFrame:
 def _t_interval(values: np.ndarray) -> tuple[float, float]:
     if len(values) < 2:
         return np.nan, np.nan
+    from scipy import stats  # here: scipy.stats takes seconds to import, and most runs need none
+
     half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
     return float(values.mean() - half), float(values.mean() + half)
 
