@@ -12,11 +12,11 @@ are loaded on first access (PEP 562), and torch only when a neural estimator fit
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 from mibench.estimate import Estimate, Status
 from mibench.estimator import Estimator
+from mibench.lazy import lazy_attributes
 from mibench.plugins import register
 from mibench.registry import get_estimator, list_estimators, register_estimator
 
@@ -30,22 +30,7 @@ __version__ = "0.1.0"
 _LAZY = {"estimate_mi": "mibench.api", "run": "mibench.harness.study"}
 
 
-def __getattr__(name: str) -> object:
-    """Import :func:`estimate_mi` or :func:`run` on first access (PEP 562).
-
-    Raises:
-        AttributeError: for a name the package does not have.
-    """
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "Estimate",

@@ -18,9 +18,9 @@ access (``mibench.neural.fit_ensemble``).
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from mibench.lazy import lazy_attributes
 from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
 from mibench.neural.density_estimators import CLUB, DENSITY_ESTIMATORS, BarberAgakov, DoE
 from mibench.neural.estimators import (
@@ -63,22 +63,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Import the torch-based function ``name`` on first access (PEP 562).
-
-    Raises:
-        AttributeError: for a name the package does not have.
-    """
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "CLUB",
