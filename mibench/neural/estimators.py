@@ -110,6 +110,7 @@ class NeuralEstimator(Estimator):
         eval_every: int = DEFAULTS.eval_every,
         patience: int = DEFAULTS.patience,
         test_fraction: float = DEFAULTS.test_fraction,
+        validation_fraction: float = DEFAULTS.validation_fraction,
         standardize: bool = DEFAULTS.standardize,
         normal_scores: bool = DEFAULTS.normal_scores,
         seed: int | None = DEFAULTS.seed,
@@ -130,6 +131,7 @@ class NeuralEstimator(Estimator):
         self.eval_every = eval_every
         self.patience = patience
         self.test_fraction = test_fraction
+        self.validation_fraction = validation_fraction
         self.standardize = standardize
         self.normal_scores = normal_scores
         self.seed = seed

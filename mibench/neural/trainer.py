@@ -33,6 +33,11 @@ density models' log-likelihood), the readout at the evaluation where that value 
 held-out bootstrap of :mod:`mibench.errorbars`, from the selected evaluation's scores);
 ``Estimate.trace`` lists ``(step, train value, test value)`` per evaluation, the
 train value being the mean readout of the training batches since the previous evaluation.
+With ``validation_fraction`` > 0 a further share of the samples (after the test part, in the
+same permutation) is held out for selection: the selected evaluation and early stopping are
+decided on the values of that validation part, and the estimate is the test readout at the
+selected evaluation, so the value reported was not the one maximised
+(``extras["validation_value"]`` is the validation readout there).
 When the training part is smaller than ``batch_size``, batches are the whole training part
 (full-batch training, said in ``Estimate.message``) and ``negatives`` is capped at the batch
 size minus one.
@@ -185,6 +190,7 @@ class _Shared:
     batch_size: int
     eval_every: int
     test_fraction: float
+    validation_fraction: float
     standardize: bool
     normal_scores: bool
     device: torch.device
@@ -231,6 +237,13 @@ def shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
     )
     tf = p["test_fraction"]
     _require(_is_real(tf) and 0 < tf < 1, "test_fraction", tf, "a number in (0, 1)")
+    vf = p["validation_fraction"]
+    _require(
+        _is_real(vf) and 0 <= vf < 1 - tf,
+        "validation_fraction",
+        vf,
+        f"a number in [0, 1 - test_fraction) = [0, {1 - tf:g})",
+    )
     _require(isinstance(p["standardize"], bool), "standardize", p["standardize"], "a bool")
     _require(isinstance(p["normal_scores"], bool), "normal_scores", p["normal_scores"], "a bool")
     param_dtype, autocast_dtype = resolve_dtype(p["dtype"])
@@ -255,6 +268,7 @@ def shared_settings(members: Sequence[NeuralEstimator]) -> _Shared:
         batch_size=int(p["batch_size"]),
         eval_every=int(p["eval_every"]),
         test_fraction=float(tf),
+        validation_fraction=float(vf),
         standardize=p["standardize"],
         normal_scores=p["normal_scores"],
         device=resolve_device(p["device"]),
@@ -494,12 +508,17 @@ def _below_floor(value: float, what: str, step: int, seconds: float, **kwargs: A
     )
 
 
+#: The held-out value that marks a constant critic, on the validation part.
+_VAL_CONSTANT = "validation_constant"
+
+
 @dataclass
 class _MemberRun:
     """Book-keeping of one member during fixed-sample training.
 
     ``selection`` names the held-out value whose largest value picks the reported evaluation
-    (``"value"``: the readout itself); ``best`` is the readout at that evaluation.
+    (``"value"``: the readout itself; ``"validation_value"``: the readout on the validation
+    part); ``best`` is the (test) readout at that evaluation.
     """
 
     max_steps: int
@@ -527,7 +546,9 @@ class _MemberRun:
         if values[self.selection] > self.best_score:
             self.best_score, self.best = values[self.selection], values["value"]
             self.best_step, self.bad_evals = step, 0
-            self.best_extras = {k: v for k, v in values.items() if k not in ("value", "constant")}
+            self.best_extras = {
+                k: v for k, v in values.items() if k not in ("value", "constant", _VAL_CONSTANT)
+            }
         else:
             self.bad_evals += 1
         if self.bad_evals >= self.patience:
@@ -592,6 +613,23 @@ def _member_rows(data: Tensor, rows: Tensor) -> Tensor:
     return flat.view(*rows.shape, data.shape[2])
 
 
+def _held_out_blocks(
+    x_all: Tensor, y_all: Tensor, rows: Tensor, eval_batch: int
+) -> tuple[Tensor, Tensor] | tuple[None, None]:
+    """The held-out rows ``rows: (E, m)`` (CPU) of each member cut, in their order, into blocks
+    of ``eval_batch`` rows, the last one wrapped round to the start: ``(E, n_blocks,
+    eval_batch, d)`` for X and for Y; (None, None) for a part with no rows."""
+    m = rows.shape[1]
+    if m == 0:
+        return None, None
+    n_blocks = -(-m // eval_batch)
+    wrapped = rows[:, torch.arange(n_blocks * eval_batch) % m].to(x_all.device)
+    shape = (n_blocks, eval_batch)
+    return _member_rows(x_all, wrapped).unflatten(1, shape), _member_rows(y_all, wrapped).unflatten(
+        1, shape
+    )
+
+
 def _epoch_batches(data: Tensor, order: Tensor, per_epoch: int, batch: int) -> Tensor:
     """The ``per_epoch`` batches of one epoch, ``(per_epoch, E, batch, d)``, contiguous: batch
     s of member e is ``data[e, order[e, s * batch : (s + 1) * batch]]`` (``data: (E, n, d)``,
@@ -629,7 +667,7 @@ def fit(
 
     Raises:
         ValueError: for invalid hyperparameters (naming them), or too few samples for the
-            split (naming ``test_fraction`` and n).
+            split (naming ``test_fraction``, ``validation_fraction`` and n).
     """
     start = time.perf_counter()
     shared = shared_settings(members)
@@ -648,11 +686,16 @@ def _fit_fixed(
 ) -> list[Estimate]:
     n, dim_x = xs[0].shape
     n_test = int(round(n * shared.test_fraction))
-    n_train = n - n_test
-    if min(n_test, n_train) < MIN_PART:
+    n_val = int(round(n * shared.validation_fraction))
+    n_train = n - n_test - n_val
+    if min(n_test, n_train) < MIN_PART or 0 < n_val < MIN_PART:
+        split = f"{n_train} for training and {n_test} held out"
+        if shared.validation_fraction:
+            split += f" and {n_val} for validation"
         raise ValueError(
-            f"test_fraction={shared.test_fraction} splits n={n} samples into {n_train} for "
-            f"training and {n_test} held out; both parts need at least {MIN_PART} samples"
+            f"test_fraction={shared.test_fraction} and validation_fraction="
+            f"{shared.validation_fraction} split n={n} samples into {split}; each part needs "
+            f"at least {MIN_PART} samples"
         )
     notes = []
     batch = min(shared.batch_size, n_train)
@@ -662,25 +705,27 @@ def _fit_fixed(
             f"full-batch training with {batch}"
         )
     k = negatives_per_sample(shared.negatives, batch)
-    eval_batch = min(batch, n_test)
+    eval_batch = min(batch, n_test, n_val or n_test)
     k_eval = negatives_per_sample(shared.eval_negatives, eval_batch)
     pairs = pair_index(batch, k, shared.device)
     eval_pairs = pair_index(eval_batch, k_eval, shared.device)
 
-    runs = [
-        _MemberRun(int(m.max_steps), int(m.patience), selection=type(m).selection) for m in members
-    ]
+    # With a validation part, the evaluation is selected (and training stopped) on its values,
+    # recorded as "validation_<name>" beside the test values.
+    selection = type(members[0]).selection
+    if n_val:
+        selection = f"validation_{selection}"
+    runs = [_MemberRun(int(m.max_steps), int(m.patience), selection=selection) for m in members]
     total_steps = max(r.max_steps for r in runs)
     model = _BatchedModel(members, shared, dim_x, ys[0].shape[1], total_steps)
     # Generator order per member: initial parameters (drawn above), split, epoch permutations.
     perms = torch.stack([torch.randperm(n, generator=g) for g in model.generators])
-    test_rows, train_rows = perms[:, :n_test], perms[:, n_test:]
+    test_rows, val_rows = perms[:, :n_test], perms[:, n_test : n_test + n_val]
+    train_rows = perms[:, n_test + n_val :]
     x_all = _standardized(xs, train_rows, shared.standardize, shared)
     y_all = _standardized(ys, train_rows, shared.standardize, shared)
-    n_blocks = -(-n_test // eval_batch)
-    wrapped = test_rows[:, torch.arange(n_blocks * eval_batch) % n_test].to(shared.device)
-    x_test = _member_rows(x_all, wrapped).unflatten(1, (n_blocks, eval_batch))
-    y_test = _member_rows(y_all, wrapped).unflatten(1, (n_blocks, eval_batch))
+    x_test, y_test = _held_out_blocks(x_all, y_all, test_rows, eval_batch)
+    x_val, y_val = _held_out_blocks(x_all, y_all, val_rows, eval_batch)
     train_rows = train_rows.to(shared.device)
     model.hp.update(
         model.cls.data_constants(_member_rows(x_all, train_rows), _member_rows(y_all, train_rows))
@@ -708,6 +753,9 @@ def _fit_fixed(
         if not any(due):
             continue
         values, t_joint, t_marginal = model.evaluate(x_test, y_test, eval_pairs)
+        if x_val is not None:
+            validated, _, _ = model.evaluate(x_val, y_val, eval_pairs)
+            values.update({f"validation_{name}": v for name, v in validated.items()})
         since = min(r.last_eval for r, d in zip(active, due, strict=True) if d)
         bad_steps = model.first_nonfinite(since)
         train_values = model.history[1, :, since:step].cpu().numpy()
@@ -734,6 +782,8 @@ def _fit_fixed(
             # Drop the members that stopped, so that the next steps cost what the others do.
             index = model.keep_rows(keep)
             x_all, y_all, x_test, y_test = (t[index] for t in (x_all, y_all, x_test, y_test))
+            if x_val is not None:
+                x_val, y_val = x_val[index], y_val[index]
             train_rows, order = train_rows[index], order[index]
             x_epoch, y_epoch = x_epoch.index_select(1, index), y_epoch.index_select(1, index)
 
@@ -746,6 +796,8 @@ def _fit_fixed(
         "eval_negatives": k_eval,
         "ensemble_size": len(members),
     }
+    if n_val:
+        common["n_validation"] = n_val
     results = []
     for e, (run, seed) in enumerate(zip(runs, shared.seeds, strict=True)):
         extras = {**common, "seed": seed, "stop_reason": run.stop_reason}
