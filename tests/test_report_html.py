@@ -242,6 +242,20 @@ def test_committed_figure_redraws_byte_identically_into_an_empty_folder(tmp_path
     assert not list(committed.glob("*.lock"))
 
 
+def test_a_redraw_from_elsewhere_never_replaces_stored_results(tmp_path):
+    out = tmp_path / "figures"
+    (out / "mine-gaussian").mkdir(parents=True)
+    mine = pd.read_parquet(FIGURES / "mine-gaussian" / "results.parquet").head(5)
+    mine.to_parquet(out / "mine-gaussian" / "results.parquet")
+    before = (out / "mine-gaussian" / "results.parquet").read_bytes()
+    result = CliRunner().invoke(
+        main, ["figures", "mine-gaussian", "--no-run", "--from", str(FIGURES), "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "already holds results of figure 'mine-gaussian'" in result.output
+    assert (out / "mine-gaussian" / "results.parquet").read_bytes() == before
+
+
 def test_from_is_refused_when_the_command_runs_cells(tmp_path):
     result = CliRunner().invoke(
         main, ["figures", "mine-gaussian", "--from", str(FIGURES), "--out", str(tmp_path)]

@@ -26,7 +26,8 @@ def _read_table(path: Path) -> pd.DataFrame:
     "--estimator",
     default=None,
     help="Estimator spec: 'name' or 'name[param=value,...]'. Default: chosen from the kinds "
-    "of X and Y: ksg (both continuous), plugin (both categorical), ross (one of each, with "
+    "of X and Y: ksg (both continuous; mixed-ksg when more than 1 % of the (x, y) rows "
+    "repeat, as rounded values do), plugin (both categorical), ross (one of each, with "
     "discrete= on the categorical side). An estimator that does not take the data's kinds "
     "is refused.",
 )

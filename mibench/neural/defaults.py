@@ -50,7 +50,7 @@ of the best at 2 and 4 nats; at I = 0.51 nats trained fits did not depend on α 
 
 Why ``normal_scores`` is off: on the seven raw Student-t tasks of the standard suite at
 n = 10,000 (5 seeds; ``results/heavy-tails``) it cut every estimator's mean absolute error by
-2–3× (MINE 0.245 → 0.098 nats, NWJ 0.193 → 0.079) and brought the tasks up to 3 × 3 within
+1.8–2.8× (MINE 0.245 → 0.098 nats, NWJ 0.193 → 0.079) and brought the tasks up to 3 × 3 within
 0.11 nats, but on the 5 × 5 tasks it did not help and for some estimators was slightly worse;
 it has not been measured on the other tasks, so it is an option, not the default.
 

@@ -211,7 +211,9 @@ def make_figure(
     Raises:
         ValueError: when ``estimators`` names an estimator outside the figure, or when no cell of
             the figure is stored (nothing to draw; with ``run=False`` nothing is created), or
-            ``run=False`` for a figure without cells, or ``source`` with ``run=True``.
+            ``run=False`` for a figure without cells, or ``source`` with ``run=True``, or a
+            ``source`` other than ``out`` while the figure's folder under ``out`` holds results
+            (they would be replaced).
         StoreError: (a ValueError) when another run holds the folder's lock, or its store is
             unusable.
     """
@@ -219,6 +221,12 @@ def make_figure(
     if source is not None and run:
         raise ValueError("a source folder to draw from is only read when nothing is run")
     origin = folder if source is None else figure_folder(figure, scale, source)
+    if origin.resolve() != folder.resolve() and holds_results(folder):
+        raise ValueError(
+            f"{folder} already holds results of figure {figure.name!r}: a redraw from "
+            f"{origin} would replace them; redraw that folder in place (without a source "
+            "folder) or give an empty output folder"
+        )
     work = figure.plan(scale)
     if estimators is not None and not set(estimators) <= set(work.estimators()):
         raise ValueError(
