@@ -198,7 +198,7 @@ def test_no_run_on_an_empty_store_is_a_usage_error(tmp_path) -> None:
         main, ["figures", "staircase", "--scale", "0.001", "--out", str(tmp_path), "--no-run"]
     )
     assert res.exit_code == 2
-    assert "holds results of figure 'staircase'" in res.output
+    assert "holds no results of figure 'staircase'" in res.output
     assert "--from" in res.output
     assert not list(tmp_path.iterdir())
 

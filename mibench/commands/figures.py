@@ -66,7 +66,8 @@ def _command_line(
     type=click.Path(file_okay=False),
     default=None,
     help="With --no-run: parent folder of the stored results to draw, written into --out "
-    f"(default: --out when it holds them, else {DEFAULT_FIGURES_FOLDER}).",
+    f"(default: --out when it holds them, else {DEFAULT_FIGURES_FOLDER} below the current "
+    "folder).",
 )
 @click.option(
     "--retry-failed",
@@ -120,13 +121,6 @@ def figures(
         if holds_results(figure_folder(figure, Scale(scale), DEFAULT_FIGURES_FOLDER)):
             source = str(DEFAULT_FIGURES_FOLDER)
             click.echo(f"Drawing the results stored under {source} into {out}.")
-        else:
-            raise click.UsageError(
-                f"neither {figure_folder(figure, Scale(scale), out)} nor "
-                f"{figure_folder(figure, Scale(scale), DEFAULT_FIGURES_FOLDER)} (relative to "
-                f"the current folder) holds results of figure {name!r}: run it first, or name "
-                "the parent folder of its stored results with --from"
-            )
     only = set(split_top_level(estimators)) if estimators else None
     command = _command_line(name, scale, out, estimators, no_run, retry_failed, workers)
     try:

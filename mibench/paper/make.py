@@ -236,7 +236,10 @@ def make_figure(
     if not work.cells:
         return _make_direct(figure, scale, folder, command, run)
     if not run and not holds_results(origin):
-        raise ValueError(f"{origin} holds no results of figure {figure.name!r}; run it first")
+        raise ValueError(
+            f"{origin} holds no results of figure {figure.name!r}; run it first, or name the "
+            "parent folder of its stored results with --from"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     ids = set(work.cell_ids())
     summary = ""
