@@ -1,4 +1,4 @@
-"""Shared base of the classical baselines: hyperparameter checks and the sample count.
+"""Shared base of the classical baselines: common hyperparameters and the sample count.
 
 Every baseline estimator derives from :class:`BaselineEstimator`. It validates the
 hyperparameters common to all baselines (``error_bar``, ``seed``), checks the sample count and
@@ -9,64 +9,16 @@ computed by :mod:`mibench.errorbars`, as for every estimator.
 
 from __future__ import annotations
 
-import math
 import warnings
 from abc import abstractmethod
-from collections.abc import Sequence
-from numbers import Integral, Real
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from mibench import errorbars
 from mibench.estimate import Estimate
 from mibench.estimator import Estimator
-
-
-def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
-    """Check that a hyperparameter is one of a fixed set of values.
-
-    Raises:
-        ValueError: naming ``name``, the value seen and the accepted values.
-    """
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-
-
-def check_int(name: str, value: Any, minimum: int) -> int:
-    """Check that a hyperparameter is an integer (not a bool) of at least ``minimum``.
-
-    Returns:
-        The value as a Python int.
-
-    Raises:
-        ValueError: naming ``name`` when the value is not an integer or is too small.
-    """
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def check_real(name: str, value: Any, minimum: float, *, inclusive: bool = True) -> float:
-    """Check that a hyperparameter is a finite real number at least (or above) ``minimum``.
-
-    Returns:
-        The value as a Python float.
-
-    Raises:
-        ValueError: naming ``name`` when the value is not a finite number in range.
-    """
-    ok = (
-        not isinstance(value, bool)
-        and isinstance(value, Real)
-        and math.isfinite(value)
-        and (value >= minimum if inclusive else value > minimum)
-    )
-    if not ok:
-        bound = ">=" if inclusive else ">"
-        raise ValueError(f"{name} must be a finite number {bound} {minimum}, got {value!r}")
-    return float(value)
-
+from mibench.validation import check_int
 
 #: A classical estimate below this (nats) gets a warning: MI is non-negative, and a value
 #: this far below 0 shows a bias (high dimension for n, heavy ties) larger than the signal.

@@ -25,8 +25,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mibench.estimate import Estimate
+from mibench.validation import check_choice, check_int
 
-from .base import BaselineEstimator, check_choice, check_int
+from .base import BaselineEstimator
 
 #: Accepted bin rules (besides a fixed integer count).
 BIN_RULES = ("auto", "fd", "sturges", "sqrt")

@@ -36,16 +36,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mibench.estimate import Estimate
-from mibench.preprocessing import zscore
+from mibench.preprocessing import standardize, standardize_method
+from mibench.validation import check_bool, check_choice, check_real
 
-from .base import BaselineEstimator, check_choice, check_real
+from .base import BaselineEstimator
 from .preprocess import constant_columns, dependent_columns
 
 #: Accepted bandwidth rules (besides a fixed positive bandwidth).
 BANDWIDTH_RULES = ("scott", "silverman")
 #: Accepted values of ``standardize``: ranks 1..n (the kNN estimators' ``"rank"``) would put
 #: kernels of sd below 1 on a lattice of spacing 1, so it is not offered.
-KDE_STANDARDIZATIONS = ("none", "zscore")
+KDE_STANDARDIZATIONS = ("zscore", "none")
 #: Elements (rows × samples) of one block of kernel evaluations: 2²² float64 = 32 MiB.
 CHUNK_ELEMENTS = 1 << 22
 
@@ -181,10 +182,9 @@ class KDE(BaselineEstimator):
                 f"got {self.bandwidth!r}"
             )
         else:
-            check_real("bandwidth", self.bandwidth, 0.0, inclusive=False)
-        if not isinstance(self.leave_one_out, bool):
-            raise ValueError(f"leave_one_out must be True or False, got {self.leave_one_out!r}")
-        check_choice("standardize", self.standardize, KDE_STANDARDIZATIONS)
+            check_real("bandwidth", self.bandwidth, 0, low_open=True)
+        check_bool("leave_one_out", self.leave_one_out)
+        standardize_method(self.standardize, KDE_STANDARDIZATIONS)
 
     def _point(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         n = x.shape[0]
@@ -192,7 +192,7 @@ class KDE(BaselineEstimator):
             "estimator": "kde (leave-one-out)" if self.leave_one_out else "kde (resubstitution)",
             "bandwidth": self.bandwidth,
             "leave_one_out": self.leave_one_out,
-            "standardize": self.standardize,
+            "standardize": standardize_method(self.standardize, KDE_STANDARDIZATIONS),
             "units": "nats",
             "reference": "Gaussian KDE plug-in as in bmi (Czyż et al. 2023)",
         }
@@ -200,8 +200,7 @@ class KDE(BaselineEstimator):
         dropped: dict[str, list[int]] = {}
         dependent: dict[str, list[int]] = {}
         for name, a in (("x", x), ("y", y)):
-            if self.standardize == "zscore":
-                a = zscore(a)
+            a = standardize(a, standardize_method(self.standardize, KDE_STANDARDIZATIONS))
             dropped[name] = constant_columns(a)
             if dropped[name]:
                 warnings.warn(

@@ -24,9 +24,8 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from mibench.estimate import Estimate
-from mibench.validation import as_2d
+from mibench.validation import as_2d, check_choice, check_int
 
-from .base import check_choice, check_int
 from .knn_base import NeighbourEstimator
 from .neighbors import BACKENDS, NORMS, choose_backend, kth_neighbour_distance
 from .preprocess import Prepared
@@ -114,6 +113,8 @@ class KLMI(NeighbourEstimator):
 
     name: ClassVar[str] = "kl"
     source: ClassVar[str] = "Kozachenko & Leonenko (1987)"
+
+    k: int  # one k (several_k is false)
 
     def __init__(
         self,

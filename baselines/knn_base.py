@@ -17,11 +17,12 @@ import numpy as np
 
 from mibench.devices import check_device, resolve_device
 from mibench.estimate import Estimate
+from mibench.preprocessing import standardize_method
+from mibench.validation import check_choice, check_int, check_real
 
-from .base import BaselineEstimator, check_choice, check_int, check_real
+from .base import BaselineEstimator
 from .neighbors import BACKENDS, choose_backend
 from .preprocess import (
-    STANDARDIZATIONS,
     Prepared,
     check_duplicate_points,
     prepare,
@@ -67,8 +68,8 @@ class NeighbourEstimator(BaselineEstimator):
     def _check_params(self) -> None:
         super()._check_params()
         self._ks()
-        check_choice("standardize", self.standardize, STANDARDIZATIONS)
-        check_real("jitter", self.jitter, 0.0)
+        standardize_method(self.standardize)
+        check_real("jitter", self.jitter, 0)
         check_choice("backend", self.backend, BACKENDS)
         check_device(self.device)
 
@@ -91,7 +92,7 @@ class NeighbourEstimator(BaselineEstimator):
         prepared = prepare(
             x,
             y,
-            standardize_method=self.standardize,
+            standardize_method=standardize_method(self.standardize),
             jitter=self.jitter,
             seed=self.seed_used,
             estimator=type(self).__name__,
@@ -103,8 +104,8 @@ class NeighbourEstimator(BaselineEstimator):
             kdtree_ok=self._kdtree_ok(dim_x, dim_y),
             device=self.device,
         )
-        conventions = {
-            "standardize": self.standardize,
+        conventions: dict[str, Any] = {
+            "standardize": standardize_method(self.standardize),
             "jitter": self.jitter,
             "seed": self.seed_used,
             "backend": backend,

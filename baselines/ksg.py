@@ -22,8 +22,8 @@ import numpy as np
 from scipy.special import digamma
 
 from mibench.estimate import Estimate
+from mibench.validation import check_bool, check_choice
 
-from .base import check_choice
 from .knn_base import NeighbourEstimator
 from .neighbors import NORMS, MarginalCounts, joint_neighbours
 from .preprocess import Prepared
@@ -64,7 +64,7 @@ class KSG(NeighbourEstimator):
         norm: norm inside the X and Y blocks, ``"max"`` or ``"euclidean"``; the joint space
             always takes the max of the two block distances.
         standardize: ``"zscore"`` (per column), ``"rank"`` or ``"none"``; see
-            :func:`mibench.baselines.preprocess.standardize`.
+            :mod:`mibench.preprocessing`.
         jitter: relative sd of seeded Gaussian noise added after standardising, to break ties
             (0: off; 1e-10 is customary).
         clip: report max(0, estimate) (scikit-learn's convention); off by default.
@@ -122,8 +122,8 @@ class KSG(NeighbourEstimator):
     def _check_params(self) -> None:
         super()._check_params()
         check_choice("norm", self.norm, NORMS)
-        check_choice("clip", self.clip, (False, True))
-        check_choice("return_local", self.return_local, (False, True))
+        check_bool("clip", self.clip)
+        check_bool("return_local", self.return_local)
 
     def _kdtree_ok(self, dim_x: int, dim_y: int) -> bool:
         return self.norm == "max" or dim_x == dim_y == 1

@@ -30,8 +30,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mibench.estimate import Estimate
+from mibench.validation import check_real
 
-from .base import check_real
 from .knn_base import NeighbourEstimator
 from .ksg import ksg_local_terms
 from .neighbors import joint_neighbours
@@ -144,6 +144,8 @@ class LNC(NeighbourEstimator):
     name: ClassVar[str] = "lnc"
     source: ClassVar[str] = "Gao, Ver Steeg & Galstyan (2015)"
 
+    k: int  # one k (several_k is false)
+
     def __init__(
         self,
         k: int = 5,
@@ -167,8 +169,8 @@ class LNC(NeighbourEstimator):
 
     def _check_params(self) -> None:
         super()._check_params()
-        if self.alpha is not None and check_real("alpha", self.alpha, 0.0, inclusive=False) > 1:
-            raise ValueError(f"alpha must be in (0, 1], got {self.alpha!r}")
+        if self.alpha is not None:
+            check_real("alpha", self.alpha, 0, 1, low_open=True)
 
     def _check_n(self, n: int, dim_x: int, dim_y: int) -> None:
         super()._check_n(n, dim_x, dim_y)
@@ -192,6 +194,7 @@ class LNC(NeighbourEstimator):
             device=self.device,
             indices=True,
         )
+        assert nb.indices is not None  # asked for with indices=True
         counts = nb.counts[self.k]
         base = ksg_local_terms(counts, n, self.k, variant=2)
         with np.errstate(divide="ignore"):

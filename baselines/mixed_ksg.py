@@ -46,8 +46,10 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 from mibench.estimate import Estimate
+from mibench.preprocessing import standardize, standardize_method
+from mibench.validation import check_choice, check_int
 
-from .base import BaselineEstimator, check_choice, check_int
+from .base import BaselineEstimator
 from .neighbors import (
     _block_distance,
     _counter,
@@ -55,7 +57,7 @@ from .neighbors import (
     choose_backend,
     joint_neighbours,
 )
-from .preprocess import STANDARDIZATIONS, constant_columns, standardize
+from .preprocess import constant_columns
 
 #: Accepted values of ``variant``.
 VARIANTS = ("paper", "ksg")
@@ -134,7 +136,7 @@ class MixedKSG(BaselineEstimator):
             variable is discrete, see the module docstring) or ``"paper"`` (Algorithm 1 as
             printed).
         standardize: ``"zscore"`` (default), ``"rank"`` or ``"none"`` per column (see
-            :func:`mibench.baselines.preprocess.standardize`); no choice changes which rows tie.
+            :mod:`mibench.preprocessing`); no choice changes which rows tie.
         error_bar: ``None`` or ``"subsampling"``; ``"bootstrap"`` is refused (a resample's
             copies would be taken for point masses of the distribution).
         seed: seed of the error bar's partitions; None (default) uses 0.
@@ -170,7 +172,7 @@ class MixedKSG(BaselineEstimator):
         super()._check_params()
         check_int("k", self.k, 1)
         check_choice("variant", self.variant, VARIANTS)
-        check_choice("standardize", self.standardize, STANDARDIZATIONS)
+        standardize_method(self.standardize)
 
     def required_samples(self, dim_x: int, dim_y: int) -> int:
         return check_int("k", self.k, 1) + 1
@@ -183,7 +185,8 @@ class MixedKSG(BaselineEstimator):
             )
 
     def _point(self, x: np.ndarray, y: np.ndarray) -> Estimate:
-        xs, ys = standardize(x, self.standardize), standardize(y, self.standardize)
+        method = standardize_method(self.standardize)
+        xs, ys = standardize(x, method), standardize(y, method)
         extras: dict[str, Any] = {
             "estimator": "mixed KSG (Gao et al. 2017)",
             "k": self.k,
@@ -195,7 +198,7 @@ class MixedKSG(BaselineEstimator):
                 if self.variant == "paper"
                 else "strict (distance < rho_i, j != i) where rho_i > 0; copies where rho_i = 0"
             ),
-            "standardize": self.standardize,
+            "standardize": standardize_method(self.standardize),
             "units": "nats",
             "reference": "Gao, Kannan, Oh & Viswanath 2017, Algorithm 1",
         }

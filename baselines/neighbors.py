@@ -188,7 +188,7 @@ def kth_neighbour_distance(
     kmax = max(ks)
     p = _p(norm, a.shape[1])
     if backend == "kdtree":
-        dist, _ = cKDTree(a).query(a, k=kmax + 1, p=p, workers=-1)
+        dist = np.asarray(cKDTree(a).query(a, k=kmax + 1, p=p, workers=-1)[0])  # (n, kmax + 1)
         # column 0 holds a point at distance 0 (self or a duplicate); column k the k-th other
         return {k: dist[:, k] for k in ks}
     import torch
@@ -356,8 +356,8 @@ def _kdtree_joint(
     xy = np.hstack([xs, ys])
     threads = x.shape[0] >= THREADS_MIN_N
     tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)  # fastest build here
-    _, idx = tree.query(xy, k=kmax + 1, p=np.inf, workers=-1 if threads else 1)
-    idx = _without_self(idx)
+    _, nearest = tree.query(xy, k=kmax + 1, p=np.inf, workers=-1 if threads else 1)
+    idx = _without_self(np.asarray(nearest))  # (n, kmax + 1) for k >= 2
     # distances recomputed here are the ones the counts compare against, bit for bit
     dx = _block_distance(xs, idx)
     dy = _block_distance(ys, idx)

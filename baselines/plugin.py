@@ -24,8 +24,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mibench.estimate import Estimate
+from mibench.validation import check_choice
 
-from .base import BaselineEstimator, check_choice
+from .base import BaselineEstimator
 from .binning import discrete_mi
 
 #: Accepted values of ``correction``.

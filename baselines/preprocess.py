@@ -15,38 +15,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.linalg import qr
 
-from mibench.preprocessing import zscore
+from mibench.preprocessing import standardize, zscore
 
 #: The largest share of samples in groups of identical (x, y) points that a kNN estimator
 #: accepts (with a warning); above it the estimate would be strongly biased and is refused.
 DUPLICATE_SHARE = 0.01
 
-#: Accepted values of the ``standardize`` hyperparameter.
-STANDARDIZATIONS = ("none", "zscore", "rank")
 #: Stream id separating jitter randomness from the error bars' (see mibench.errorbars).
 _RNG_STREAM = 0
-
-
-def standardize(a: np.ndarray, method: str) -> np.ndarray:
-    """Standardise each column of ``a``.
-
-    Args:
-        a: samples, shape ``(n, d)``.
-        method: ``"none"`` (unchanged); ``"zscore"`` (centre, then divide by the sd with
-            ddof = 0; a constant column becomes 0, never a division by zero); ``"rank"``
-            (ranks 1..n, average ranks for ties, left unscaled so that rank distances stay
-            exact integers or half-integers).
-
-    Returns:
-        The standardised array, shape ``(n, d)``, float64.
-    """
-    if method == "zscore":
-        return zscore(a)
-    if method == "rank":
-        from scipy.stats import rankdata  # here: scipy.stats takes a second to import
-
-        return rankdata(a, method="average", axis=0).astype(np.float64)
-    return a
 
 
 def constant_columns(a: np.ndarray) -> list[int]:
@@ -66,7 +42,7 @@ def dependent_columns(a: np.ndarray, skip: list[int]) -> list[int]:
     if len(cols) < 2 or a.shape[0] <= len(cols):
         # n ≤ d points always span an affine subspace of fewer than d dimensions.
         return []
-    r, pivots = qr(standardize(a[:, cols], "zscore"), mode="r", pivoting=True)
+    r, pivots = qr(zscore(a[:, cols]), mode="r", pivoting=True)
     pivot_sizes = np.abs(np.diag(r))
     tol = max(a.shape[0], len(cols)) * np.finfo(np.float64).eps * pivot_sizes[0]
     rank = int(np.count_nonzero(pivot_sizes > tol))

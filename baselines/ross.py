@@ -34,11 +34,13 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 from mibench.estimate import Estimate
+from mibench.preprocessing import standardize, standardize_method
+from mibench.validation import check_choice, check_int
 
-from .base import BaselineEstimator, check_choice, check_int
+from .base import BaselineEstimator
 from .neighbors import _block_distance, _counter, _without_self
 from .plugin import category_codes, check_categorical
-from .preprocess import STANDARDIZATIONS, constant_columns, standardize
+from .preprocess import constant_columns
 
 #: Accepted values of ``discrete``.
 DISCRETE_SIDES = ("x", "y")
@@ -60,7 +62,7 @@ class Ross(BaselineEstimator):
         k: number of neighbours (within the sample's category), an integer >= 1.
         discrete: ``"x"`` (default) or ``"y"``: which variable is categorical.
         standardize: ``"zscore"`` (default), ``"rank"`` or ``"none"``, applied to the columns
-            of the continuous variable (see :func:`mibench.baselines.preprocess.standardize`).
+            of the continuous variable (see :mod:`mibench.preprocessing`).
         error_bar: ``None`` or ``"subsampling"``; ``"bootstrap"`` is refused (resampled
             copies sit at distance 0, as for every kNN estimator).
         seed: seed of the error bar's partitions; None (default) uses 0.
@@ -105,7 +107,7 @@ class Ross(BaselineEstimator):
         super()._check_params()
         check_int("k", self.k, 1)
         check_choice("discrete", self.discrete, DISCRETE_SIDES)
-        check_choice("standardize", self.standardize, STANDARDIZATIONS)
+        standardize_method(self.standardize)
 
     def required_samples(self, dim_x: int, dim_y: int) -> int:
         return check_int("k", self.k, 1) + 1
@@ -127,7 +129,7 @@ class Ross(BaselineEstimator):
         dropped = int(np.count_nonzero(~keep))
         # at most n/2 categories (checked above), so some category has 2 samples or more
         labels = np.unique(labels[keep], return_inverse=True)[1].reshape(-1)
-        c = standardize(cont[keep], self.standardize)
+        c = standardize(cont[keep], standardize_method(self.standardize))
         n = labels.size
         sizes = np.bincount(labels)
         extras: dict[str, Any] = {
@@ -137,7 +139,7 @@ class Ross(BaselineEstimator):
             "categories": int(sizes.size),
             "dropped": dropped,
             "norm": "max",
-            "standardize": self.standardize,
+            "standardize": standardize_method(self.standardize),
             "units": "nats",
             "reference": "Ross 2014, PLoS ONE 9(2): e87357, eqs. 2-3",
         }

@@ -13,7 +13,7 @@ message that names a suitable one.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -427,7 +427,7 @@ def _default_spec(kinds: tuple[str, str], x: Any, y: Any) -> str:
     return "mixed-ksg" if repeated > TIED_SHARE * len(xy) else spec
 
 
-def _kinds_text(kinds: tuple[str, str]) -> str:
+def _kinds_text(kinds: Sequence[str]) -> str:
     if kinds[0] == kinds[1]:
         return f"{kinds[0]} X and Y"
     return f"{kinds[0]} X and {kinds[1]} Y"
@@ -573,7 +573,7 @@ def estimate_mi(
             f"{type(estimator).__name__}"
         )
     chosen = estimator is None
-    if chosen:
+    if estimator is None:
         est = get_estimator(_default_spec(kinds, x, y))
         discrete_given = True
     elif isinstance(estimator, str):
@@ -613,7 +613,7 @@ def estimate_mi(
         ci_high=None if result.ci_high is None else result.ci_high / scale,
         error_bar=result.error_bar,
         p_value=p_value,
-        permutations=permutations if p_value is not None else 0,
+        permutations=permutations if permutations and p_value is not None else 0,
         status=str(result.status),
         message=result.message,
         extras=extras,

@@ -170,7 +170,7 @@ def no_error_bar(result: Estimate, method: str, why: str) -> None:
 
 def _seed_of(estimator: Estimator) -> int:
     seed = estimator.get_params().get("seed")
-    return seed if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else 0
+    return int(seed) if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) else 0
 
 
 def _values(estimator: Estimator, parts: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray):
@@ -240,7 +240,7 @@ def bootstrap_stderr(
         ``(stderr, details)``: nats (None when fewer than two resamples gave a value), and the
         number of resamples with a value.
     """
-    n = x.shape[0]
+    n: int = x.shape[0]
     rows = [rng.integers(0, n, size=n) for _ in range(BOOTSTRAP_RESAMPLES)]
     values = _values(estimator, rows, x, y)
     values = values[np.isfinite(values)]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import inspect
 import time
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from mibench.estimate import Estimate
+
+_E = TypeVar("_E", bound="Estimator")
 
 
 class Estimator(ABC):
@@ -46,6 +48,14 @@ class Estimator(ABC):
     #: codes 0..K-1, float64 of shape ``(n, 1)``: :func:`mibench.validation.as_categorical`).
     #: :meth:`variable_kinds` may make them depend on hyperparameters.
     variables: ClassVar[tuple[str, str]] = ("continuous", "continuous")
+    #: Values of a hyperparameter that name the same configuration as another value:
+    #: ``{hyperparameter: {alias: canonical value}}``. A grid cell records the canonical value
+    #: (:meth:`cell_params`), so two spellings of one configuration are one cell. By default
+    #: ``standardize=True`` and ``False`` record ``"zscore"`` and ``"none"``
+    #: (:mod:`mibench.preprocessing`).
+    param_aliases: ClassVar[dict[str, dict[Any, Any]]] = {
+        "standardize": {True: "zscore", False: "none"}
+    }
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -60,7 +70,19 @@ class Estimator(ABC):
         """Return the constructor hyperparameters as a dict, unchanged."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params: Any) -> Estimator:
+    def cell_params(self) -> dict[str, Any]:
+        """:meth:`get_params` with each alias of :attr:`param_aliases` replaced by its
+        canonical value: the hyperparameters a grid cell records and its id hashes."""
+        params = self.get_params()
+        for name, aliases in self.param_aliases.items():
+            value = params.get(name)
+            # By type and value: 1 is not True, and an unhashable value has no alias.
+            for alias, canonical in aliases.items():
+                if type(value) is type(alias) and value == alias:
+                    params[name] = canonical
+        return params
+
+    def set_params(self: _E, **params: Any) -> _E:
         """Set hyperparameters by name and return self.
 
         Raises:

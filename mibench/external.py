@@ -265,7 +265,8 @@ class ExternalEstimator(Estimator):
         self.units = units
         self.timeout = timeout
         self.seed = seed
-        self.deterministic = deterministic
+        # The hyperparameter shadows the class's ClassVar on purpose (grids read the class's).
+        self.deterministic = deterministic  # type: ignore[misc]
         self._check_params(complete=False)
 
     @property
@@ -363,11 +364,13 @@ class ExternalEstimator(Estimator):
                 "killed"
             )
             return Estimate.failed(Status.TIMEOUT, message + stderr_note, extras=extras)
-        if run.returncode != 0:
+        returncode = run.returncode
+        assert returncode is not None  # None only for a run that timed out
+        if returncode != 0:
             how = (
-                f"was killed by signal {-run.returncode}"
-                if run.returncode < 0
-                else f"exited with status {run.returncode}"
+                f"was killed by signal {-returncode}"
+                if returncode < 0
+                else f"exited with status {returncode}"
             )
             message = f"external command {shown} {how}"
             return Estimate.failed(Status.ERROR, message + stderr_note, extras=extras)

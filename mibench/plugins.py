@@ -21,6 +21,17 @@ from mibench.estimator import Estimator
 from mibench.registry import register_estimator
 
 
+def _set_identity(est: Estimator, name: str, deterministic: bool) -> None:
+    """Give a wrapper instance the name and determinism of what it wraps.
+
+    :class:`~mibench.estimator.Estimator` declares both as class variables (a built-in's are
+    fixed by its class); a wrapper's differ from one instance to the next, so they are set on
+    the instance, where they shadow the class's.
+    """
+    est.name = name  # type: ignore[misc]  # shadows the ClassVar on purpose (see above)
+    est.deterministic = deterministic  # type: ignore[misc]  # likewise
+
+
 class FunctionEstimator(Estimator):
     """An estimator without hyperparameters whose value is ``func(x, y)`` in nats.
 
@@ -39,7 +50,8 @@ class FunctionEstimator(Estimator):
     def clone(self) -> FunctionEstimator:
         """A new estimator of the same function, name and determinism."""
         est = FunctionEstimator()
-        est._func, est.name, est.deterministic = self._func, self.name, self.deterministic
+        est._func = self._func
+        _set_identity(est, self.name, self.deterministic)
         return est
 
     def __repr__(self) -> str:
@@ -48,6 +60,11 @@ class FunctionEstimator(Estimator):
         )
 
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate | float:
+        if self._func is None:
+            raise TypeError(
+                f"FunctionEstimator {self.name!r} wraps no function: copy one with clone(), "
+                "not with FunctionEstimator(**get_params())"
+            )
         return self._func(x, y)
 
 
@@ -63,7 +80,7 @@ class ContractAdapter(Estimator):
     def clone(self) -> ContractAdapter:
         """A new adapter around a new instance of the wrapped class, built from its params."""
         est = ContractAdapter(type(self._inner)(**self.get_params()))
-        est.name, est.deterministic = self.name, self.deterministic
+        _set_identity(est, self.name, self.deterministic)
         return est
 
     def __repr__(self) -> str:
@@ -111,8 +128,7 @@ class FunctionFactory:
             )
         est = FunctionEstimator()
         est._func = self.func
-        est.name = self.name
-        est.deterministic = self.deterministic
+        _set_identity(est, self.name, self.deterministic)
         return est
 
 
@@ -127,7 +143,7 @@ class ObjectFactory:
 
     def __call__(self, **params: Any) -> ContractAdapter:
         est = ContractAdapter(self.cls(**{**self.defaults, **params}))
-        est.name, est.deterministic = self.name, self.deterministic
+        _set_identity(est, self.name, self.deterministic)
         return est
 
 

@@ -1,5 +1,11 @@
-"""Column preprocessing shared by every estimator family and the grid: exact rescaling, z-scores
-and normal scores.
+"""Column preprocessing shared by every estimator family and the grid: the ``standardize``
+vocabulary, exact rescaling, z-scores, ranks and normal scores.
+
+``standardize`` has one meaning wherever it is a hyperparameter: the per-column transform an
+estimator applies to x and y before it estimates, one of :data:`STANDARDIZATIONS`; ``True``
+and ``False`` mean ``"zscore"`` and ``"none"`` everywhere (:data:`STANDARDIZE_ALIASES`). Each
+family accepts the methods it supports (ranks only for the kNN estimators, whose distances
+they keep exact), checked by :func:`standardize_method`.
 
 Every z-score in mibench (the grid's per-cell standardisation, the classical estimators'
 ``standardize="zscore"``, the neural trainer's standardisation on its training rows) first
@@ -13,6 +19,45 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import ndtri
+
+#: The methods of ``standardize``: ``"zscore"`` (centre, unit sd), ``"rank"`` (ranks 1..n),
+#: ``"none"`` (unchanged).
+STANDARDIZATIONS = ("zscore", "rank", "none")
+#: The booleans that ``standardize`` also accepts, and the method each one means.
+STANDARDIZE_ALIASES: dict[bool, str] = {True: "zscore", False: "none"}
+
+
+def standardize_method(value: object, accepted: tuple[str, ...] = STANDARDIZATIONS) -> str:
+    """The method (one of ``accepted``) that a ``standardize`` value names: the value itself,
+    or ``"zscore"`` for ``True`` and ``"none"`` for ``False``.
+
+    Raises:
+        ValueError: naming ``standardize`` and the value when it is neither a bool nor one of
+            ``accepted``.
+    """
+    method = STANDARDIZE_ALIASES[value] if isinstance(value, bool) else value
+    if not isinstance(method, str) or method not in accepted:
+        choices = ", ".join(repr(m) for m in accepted)
+        raise ValueError(f"standardize must be one of {choices} (or True/False), got {value!r}")
+    return method
+
+
+def standardize(a: np.ndarray, method: str) -> np.ndarray:
+    """Standardise each column of ``a: (n, d)`` with ``method`` (:data:`STANDARDIZATIONS`):
+    ``"zscore"`` (:func:`zscore`), ``"rank"`` (ranks 1..n, average ranks for ties, left
+    unscaled so that rank distances stay exact integers or half-integers) or ``"none"``
+    (``a`` itself).
+
+    Returns:
+        The standardised ``(n, d)`` array (float64 for ``"zscore"`` and ``"rank"``).
+    """
+    if method == "zscore":
+        return zscore(a)
+    if method == "rank":
+        from scipy.stats import rankdata  # here: scipy.stats takes a second to import
+
+        return rankdata(a, method="average", axis=0).astype(np.float64)
+    return a
 
 
 def unit_scaled(a: np.ndarray) -> np.ndarray:

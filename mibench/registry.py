@@ -20,13 +20,11 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from mibench.estimator import Estimator
+from mibench.named_registry import Registry
 
 ENTRY_POINT_GROUP = "mibench.estimators"
 #: Packages and modules whose import registers the built-in estimators.
 BUILTIN_MODULES = ("mibench.baselines", "mibench.neural", "mibench.external")
-
-_REGISTRY: dict[str, Callable[..., Estimator]] = {}
-_loaded = False
 
 _SPEC_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[(.*)\])?\s*$")
 
@@ -49,20 +47,15 @@ def register_estimator(
         replace: allow replacing an existing registration.
 
     Raises:
-        ValueError: when ``name`` is malformed or already registered and ``replace`` is false.
+        ValueError: when ``name`` is malformed or already registered (to another factory)
+            and ``replace`` is false.
     """
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
-        raise ValueError(f"estimator name must use letters, digits, '-', '_' or '.', got {name!r}")
-    if name in _REGISTRY and not replace and _REGISTRY[name] is not factory:
-        raise ValueError(f"an estimator named {name!r} is already registered")
-    _REGISTRY[name] = factory
+    _REGISTRY.register(name, factory, replace=replace)
 
 
 def _load_builtins() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
+    """Import the built-in estimator modules and load the ``mibench.estimators`` entry
+    points (the registry's loader: it runs once, on first use)."""
     for module in BUILTIN_MODULES:
         import_module(module)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -73,9 +66,16 @@ def _load_builtins() -> None:
             obj()
 
 
+_REGISTRY: Registry[Callable[..., Estimator]] = Registry(
+    "estimator",
+    valid_name=lambda name: re.fullmatch(r"[A-Za-z0-9_.\-]+", name) is not None,
+    name_rule="use letters, digits, '-', '_' or '.'",
+    loader=_load_builtins,
+)
+
+
 def list_estimators() -> list[str]:
     """Names of all registered estimators, sorted."""
-    _load_builtins()
     return sorted(_REGISTRY)
 
 
@@ -85,13 +85,7 @@ def estimator_factory(name: str) -> Callable[..., Estimator]:
     Raises:
         ValueError: for an unknown name, listing the known ones.
     """
-    _load_builtins()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown estimator {name!r}; registered estimators are {list_estimators()}"
-        ) from None
+    return _REGISTRY.lookup(name)
 
 
 def _parse_value(text: str) -> Any:

@@ -23,7 +23,7 @@ benchopt's ``test`` are the models. The rules, by name (:data:`CHECKS` lists the
     A pickle round trip gives an estimator of the same type with equal parameters, name and
     determinism (process-pool workers and Dask pickle estimators).
 ``canonical-params``
-    ``canonical_json(get_params())`` (what cell ids hash, :mod:`mibench.harness.cells`) is
+    ``canonical_json(cell_params())`` (what cell ids hash, :mod:`mibench.harness.cells`) is
     the same text in a fresh Python process (``sys.executable``, string hashing randomised)
     that unpickles the estimator, so that a resumed run finds its cells. Run after
     ``pickle``, which it relies on.
@@ -124,7 +124,7 @@ _CHILD = (
     "sys.path[:0] = json.loads(sys.argv[1])\n"
     "from mibench.harness.cells import canonical_json\n"
     "estimators = pickle.load(sys.stdin.buffer)\n"
-    "texts = [canonical_json(e.get_params()) for e in estimators]\n"
+    "texts = [canonical_json(e.cell_params()) for e in estimators]\n"
     f"sys.stdout.write('\\n{_MARKER}' + json.dumps(texts) + '\\n')\n"
 )
 
@@ -501,7 +501,7 @@ def _check_pickle(est: Estimator, quick: bool = True) -> None:
 
 
 def fresh_process_params(estimators: Sequence[Estimator]) -> list[str]:
-    """``canonical_json(get_params())`` of each estimator, computed in one fresh Python
+    """``canonical_json(cell_params())`` of each estimator, computed in one fresh Python
     process that unpickles them (``sys.executable``, this process's ``sys.path``, string
     hashing randomised).
 
@@ -546,12 +546,12 @@ def fresh_process_params(estimators: Sequence[Estimator]) -> list[str]:
 def _check_canonical_params(est: Estimator, quick: bool = True) -> None:
     rule = "canonical-params"
     try:
-        here = canonical_json(est.get_params())
+        here = canonical_json(est.cell_params())
     except Exception as exc:
         raise _fail(
             rule,
             est,
-            f"canonical_json(get_params()) raised {type(exc).__name__}: {exc} (cell ids hash "
+            f"canonical_json(cell_params()) raised {type(exc).__name__}: {exc} (cell ids hash "
             "it: use JSON-able parameters with string keys)",
         ) from exc
     try:
@@ -566,7 +566,7 @@ def _check_canonical_params(est: Estimator, quick: bool = True) -> None:
         raise _fail(
             rule,
             est,
-            f"canonical_json(get_params()) differs in a fresh process, so cell ids would not "
+            f"canonical_json(cell_params()) differs in a fresh process, so cell ids would not "
             f"survive a resume (a parameter whose repr holds an address or a hash?): here "
             f"{here}, there {there}",
         )

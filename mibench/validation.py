@@ -1,7 +1,17 @@
-"""Input checks shared by every estimator and both entry points (Python API and command line).
+"""The one validation module: sample checks and hyperparameter checks.
 
-One rule for what a sample array or a table column may hold, and for its **kind**: each
-variable (X, Y) is ``"continuous"`` or ``"categorical"``.
+It holds the checks shared by every estimator, task and protocol and by both entry points
+(Python API and command line), in two parts:
+
+* **Sample checks** (:func:`check_xy`, :func:`as_2d`, :func:`as_categorical`, ...): what a
+  sample array or a table column may hold, and its kind (below).
+* **Hyperparameter checks** (:func:`check_int`, :func:`check_real`, :func:`check_choice`,
+  :func:`check_bool`, and :func:`require` for any other rule): what a scalar setting may be.
+  Bools are not numbers there, numpy scalars are accepted, and every refusal reads
+  ``"<name> must be <what is accepted>, got <value>"``, e.g. ``"k must be an int >= 1, got 0"``.
+
+Sample checks: one rule for what a sample array or a table column may hold, and for its
+**kind**: each variable (X, Y) is ``"continuous"`` or ``"categorical"``.
 
 * A variable is **categorical** when the user declares it so, or when its dtype is bool,
   string, pandas categorical, or object holding text (a string column of a CSV file). An
@@ -22,15 +32,16 @@ variable (X, Y) is ``"continuous"`` or ``"categorical"``.
   NaN and ±inf are refused in both kinds, and so are integers beyond 2^53 that float64
   cannot hold exactly in a continuous variable.
 
-Every refusal is a ``ValueError`` whose message names the argument (``x``, ``y``, or the
-column) and the value at fault.
+Every refusal is a ``ValueError`` whose message names the argument (``x``, ``y``, the column,
+or the hyperparameter) and the value at fault. The module imports only numpy at start-up
+(torch and pandas when a tensor or a table is met), so the command line loads it cheaply.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -89,13 +100,6 @@ def _first_non_numeric(arr: np.ndarray) -> tuple[Any, str] | None:
     return None
 
 
-def _is_number(value: Any) -> bool:
-    """True for a real number that is not a bool (Python or numpy scalar)."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
 def _is_numeric_text(value: Any) -> bool:
     if not isinstance(value, str):
         return False
@@ -139,7 +143,7 @@ def values_kind(values: np.ndarray) -> str:
     numbers = numeric_text = others = 0
     for value in present:
         value = value.item() if isinstance(value, np.generic) else value
-        if _is_number(value):
+        if is_real(value):
             numbers += 1
         elif _is_numeric_text(value):
             numeric_text += 1
@@ -156,7 +160,7 @@ def _first_stray(arr: np.ndarray) -> tuple[Any, str] | None:
     for index in np.ndindex(arr.shape):
         value = arr[index]
         value = value.item() if isinstance(value, np.generic) else value
-        if not (_is_number(value) or _is_numeric_text(value)):
+        if not (is_real(value) or _is_numeric_text(value)):
             where = f"at row {index[0]}" + (f", column {index[1]}" if len(index) > 1 else "")
             return value, where
     return None
@@ -507,3 +511,128 @@ def check_xy(
             f"x and y need at least {min_samples} samples for this estimator, got n={xa.shape[0]}"
         )
     return xa, ya
+
+
+# --------------------------------------------------------------------------------------------
+# Hyperparameter checks
+# --------------------------------------------------------------------------------------------
+#
+# One rule for a scalar setting of an estimator, a task or a protocol: an int, a real number,
+# one of a fixed set of values, or a bool. Bools are not numbers here (``k=True`` is refused);
+# numpy scalars are accepted and returned as Python ints, floats and bools. Every refusal is
+# a ``ValueError`` worded ``"<name> must be <what is accepted>, got <value!r>"``.
+
+
+def is_int(value: object) -> TypeGuard[int | np.integer[Any]]:
+    """True for an integer that is not a bool: a Python int or a numpy integer scalar."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def is_real(value: object) -> TypeGuard[float | np.integer[Any] | np.floating[Any]]:
+    """True for a real number that is not a bool (Python or numpy scalar; NaN and ±inf
+    included: :func:`check_real` refuses those)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def require(ok: bool | np.bool_, name: str, value: Any, accepted: str) -> None:
+    """Refuse ``value`` unless ``ok``: the check of a rule the functions below do not cover.
+
+    Raises:
+        ValueError: ``"<name> must be <accepted>, got <value!r>"`` when ``ok`` is false.
+    """
+    if not ok:
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+
+
+def _bound(b: float) -> str:
+    """A bound as written in a message: ``0`` for 0.0, ``0.25``, ``inf``."""
+    return str(int(b)) if float(b).is_integer() else repr(float(b))
+
+
+def _range(minimum: float | None, maximum: float | None, low_open: bool, high_open: bool) -> str:
+    """``">= 1"``, ``"< 2"``, ``"in (0, 1]"``, or ``""`` for no bounds."""
+    if minimum is not None and maximum is not None:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        return f" in {left}{_bound(minimum)}, {_bound(maximum)}{right}"
+    if minimum is not None:
+        return f" {'>' if low_open else '>='} {_bound(minimum)}"
+    if maximum is not None:
+        return f" {'<' if high_open else '<='} {_bound(maximum)}"
+    return ""
+
+
+def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as a Python int in ``[minimum, maximum]`` (either bound may be None).
+
+    Raises:
+        ValueError: ``"<name> must be an int >= 1, got 0"`` (or ``"an int in [1, 5]"``, ...)
+            for a bool, a non-integer (2.0 included) or a value out of range.
+    """
+    ok = (
+        is_int(value)
+        and (minimum is None or value >= minimum)
+        and (maximum is None or value <= maximum)
+    )
+    require(ok, name, value, "an int" + _range(minimum, maximum, False, False))
+    return int(value)
+
+
+def check_real(
+    name: str,
+    value: Any,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    finite: bool = True,
+) -> float:
+    """``value`` as a Python float between ``minimum`` and ``maximum`` (either may be None).
+
+    Args:
+        low_open: exclude ``minimum`` itself (``> minimum`` instead of ``>= minimum``).
+        high_open: exclude ``maximum`` itself.
+        finite: refuse ±inf (NaN is always refused); with False, ``inf`` passes a
+            ``minimum``-only range (e.g. a temperature where ``inf`` means "no softening").
+
+    Raises:
+        ValueError: ``"<name> must be a finite number > 0, got -1"`` (``"a number in (0, 1]"``
+            when both bounds are given, ``"a number > 0 (inf allowed)"`` when not ``finite``)
+            for a bool, a non-number, NaN, an infinity refused, or a value out of range.
+    """
+    if minimum is not None and maximum is not None:
+        accepted = "a number"
+    elif finite:
+        accepted = "a finite number"
+    else:
+        accepted = "a number"
+    accepted += _range(minimum, maximum, low_open, high_open)
+    if not finite and maximum is None and minimum is not None:
+        accepted += " (inf allowed)"
+    ok = is_real(value) and not math.isnan(value) and (not finite or math.isfinite(value))
+    ok = ok and (minimum is None or (value > minimum if low_open else value >= minimum))
+    ok = ok and (maximum is None or (value < maximum if high_open else value <= maximum))
+    require(ok, name, value, accepted)
+    return float(value)
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    """``value``, which must be one of ``choices`` (compared with ``==``).
+
+    Raises:
+        ValueError: ``"<name> must be one of ['a', 'b'], got 'c'"``.
+    """
+    require(value in choices, name, value, f"one of {list(choices)}")
+    return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` as a Python bool (a bool or a numpy bool; 0 and 1 are not bools).
+
+    Raises:
+        ValueError: ``"<name> must be a bool, got 1"``.
+    """
+    require(isinstance(value, (bool, np.bool_)), name, value, "a bool")
+    return bool(value)

@@ -10,6 +10,7 @@ import numpy as np
 
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
 from mibench.tasks.gaussian import CITE_BEYOND_NORMAL
+from mibench.validation import check_real
 
 
 class AdditiveUniformNoise(Distribution):
@@ -26,9 +27,7 @@ class AdditiveUniformNoise(Distribution):
     dim_y = 1
 
     def __init__(self, epsilon: float) -> None:
-        if not (epsilon > 0 and np.isfinite(epsilon)):
-            raise ValueError(f"epsilon must be a finite number > 0, got {epsilon}")
-        self.epsilon = float(epsilon)
+        self.epsilon = check_real("epsilon", epsilon, 0, low_open=True)
 
     @property
     def mi(self) -> float:

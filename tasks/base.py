@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
+
+from mibench.validation import check_int
 
 #: The family tags a task may carry.
 TAGS = frozenset(
@@ -99,7 +102,7 @@ class Distribution(ABC):
             ValueError: when ``n < 2``.
             NotImplementedError: when :meth:`log_densities` is not available.
         """
-        n = check_n(n)
+        n = check_int("n", n, 1)
         if n < 2:
             raise ValueError(f"n must be at least 2 for a standard error, got {n}")
         rng = np.random.default_rng([_MC_SEED_TAG, seed])
@@ -138,17 +141,6 @@ class Transform(ABC):
     @abstractmethod
     def inverse(self, b: np.ndarray) -> np.ndarray:
         """Invert the transform on its range: ``b: (n, out_dim(dim))`` -> ``(n, dim)``."""
-
-
-def check_n(n: object) -> int:
-    """``n`` as an int.
-
-    Raises:
-        ValueError: when ``n`` is not a positive integer.
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    return int(n)
 
 
 def format_id(*parts: object) -> str:
@@ -218,7 +210,11 @@ class Task:
         citation: where the construction comes from.
         pairing: set for a variant of a paired invariance study (:class:`Pairing`); its cells
             draw the base task's samples.
+        streaming: False, a class attribute: a task draws fixed samples (it satisfies
+            :class:`mibench.protocols.FixedSampleTask`).
     """
+
+    streaming: ClassVar[bool] = False
 
     id: str
     distribution: Distribution
@@ -273,7 +269,7 @@ class Task:
             ValueError: when ``n`` is not a positive integer, or a transform meets a value
                 outside its domain.
         """
-        n = check_n(n)
+        n = check_int("n", n, 1)
         rng = np.random.default_rng(seed)
         x, y = self.distribution.sample(n, rng)
         for t in self.transforms_x:
@@ -301,7 +297,9 @@ class Task:
             raise ValueError("transformed() needs transform_x or transform_y")
         tx = self.transforms_x + ((transform_x,) if transform_x else ())
         ty = self.transforms_y + ((transform_y,) if transform_y else ())
-        prefix = prefix or (transform_x or transform_y).name
+        given = transform_x or transform_y
+        assert given is not None  # one of them is given (checked above)
+        prefix = prefix or given.name
         task = Task(
             id=f"{prefix}-{self.id}",
             distribution=self.distribution,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
+from mibench.validation import check_int, check_real
 
 CITE_GAO = (
     "Gao, Kannan, Oh & Viswanath (2017), Estimating Mutual Information for "
@@ -35,9 +36,7 @@ class DiscreteUniformShift(Distribution):
     dim_y = 1
 
     def __init__(self, m: int) -> None:
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
-            raise ValueError(f"m must be an integer >= 2, got {m!r}")
-        self.m = int(m)
+        self.m = check_int("m", m, 2)
 
     @property
     def mi(self) -> float:
@@ -105,13 +104,8 @@ class SymmetricChannel(Distribution):
     dim_y = 1
 
     def __init__(self, k: int, epsilon: float) -> None:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-            raise ValueError(f"k must be an integer >= 2, got {k!r}")
-        ok = not isinstance(epsilon, bool) and isinstance(epsilon, (int, float, np.floating))
-        if not ok or not 0.0 <= float(epsilon) <= 1.0:
-            raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
-        self.k = int(k)
-        self.epsilon = float(epsilon)
+        self.k = check_int("k", k, 2)
+        self.epsilon = check_real("epsilon", epsilon, 0, 1)
 
     @property
     def mi(self) -> float:

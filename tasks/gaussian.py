@@ -15,6 +15,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
+from mibench.validation import check_int, check_real
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 CITE_COVER = "Cover & Thomas (2006), Elements of Information Theory, §8.5"
@@ -83,12 +84,14 @@ class CholeskyBlocks:
     @cached_property
     def logdets(self) -> tuple[float, float, float]:
         """``(ln det Σ, ln det Σ_XX, ln det Σ_YY)`` from the Cholesky diagonals."""
-        return tuple(2.0 * float(np.log(np.diag(c)).sum()) for c in self._factors)
+        ld, ld_x, ld_y = (2.0 * float(np.log(np.diag(c)).sum()) for c in self._factors)
+        return ld, ld_x, ld_y
 
     @cached_property
     def _whiten(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Transposed inverse factors: ‖L⁻¹v‖² = ‖vᵀ L⁻ᵀ‖², one matrix product per block.
-        return tuple(solve_triangular(c, np.eye(c.shape[0]), lower=True).T for c in self._factors)
+        w, w_x, w_y = (solve_triangular(c, np.eye(c.shape[0]), lower=True).T for c in self._factors)
+        return w, w_x, w_y
 
     def quadratic_forms(
         self, x: np.ndarray, y: np.ndarray
@@ -143,10 +146,11 @@ class MultivariateNormal(Distribution):
             x, y = x - self.mean[: self.dim_x], y - self.mean[self.dim_x :]
         dims = (self.dim_x + self.dim_y, self.dim_x, self.dim_y)
         forms = self.blocks.quadratic_forms(x, y)
-        return tuple(
+        joint, marginal_x, marginal_y = (
             -0.5 * (q + ld + k * _LOG_2PI)
             for q, ld, k in zip(forms, self.blocks.logdets, dims, strict=True)
         )
+        return joint, marginal_x, marginal_y
 
     def product_of_marginals(self) -> MultivariateNormal:
         """The Gaussian with the same X and Y marginals and independent X, Y (MI = 0)."""
@@ -187,8 +191,7 @@ class CorrelatedPairs(Distribution):
             ValueError: when ``mi < 0`` or ``dim < 1``.
         """
         _check_dim(dim, "dim")
-        if not mi >= 0.0 or not np.isfinite(mi):
-            raise ValueError(f"mi must be a finite number >= 0, got {mi}")
+        mi = check_real("mi", mi, 0)
         pairs = cls(dim, 0.0)
         # Set from mi directly: exact where sqrt(1 - rho^2) would lose digits (rho near 1).
         pairs.rho = float(np.sqrt(-np.expm1(-2.0 * mi / dim)))
@@ -221,8 +224,8 @@ MAX_DIM = 10_000
 
 
 def _check_dim(v: object, arg: str) -> None:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{arg} must be a positive integer, got {v!r}")
+    """Refuse a dimension that is not an int >= 1, or that exceeds :data:`MAX_DIM`."""
+    v = check_int(arg, v, 1)
     if v > MAX_DIM:
         raise ValueError(
             f"{arg} must be at most {MAX_DIM:,}, got {v:,}: the task's covariance matrix alone "

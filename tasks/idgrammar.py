@@ -287,15 +287,18 @@ def _convert(value: object, param: Param, where: str) -> object:
     return array.astype(np.float64)
 
 
-def build_base(spec: str | Mapping | Task, where: str = "") -> Task:
+def build_base(spec: object, where: str = "") -> Task:
     """An untransformed task from a base id, or from a mapping ``{distribution: kind, ...}``.
 
     The mapping holds the kind's parameters by name (:data:`BASE_KINDS`); parameters with a
-    default may be left out. ``where`` prefixes error messages (e.g. ``"tasks[2]."``).
+    default may be left out; a task is returned as it is. ``where`` prefixes error messages
+    (e.g. ``"tasks[2]."``). ``spec`` may come unchecked from a task file: anything else is
+    refused.
 
     Raises:
-        ValueError: for an unknown kind, a missing, unknown or invalid parameter (the message
-            names it), or an id that matches no base kind.
+        ValueError: for a ``spec`` that is not a string, mapping or task, an unknown kind, a
+            missing, unknown or invalid parameter (the message names it), or an id that
+            matches no base kind.
     """
     if isinstance(spec, Task):
         return spec
@@ -430,12 +433,12 @@ def build_task(task_id: str, known: Callable[[str], object] | None = None) -> Ta
         tokens.append(m[1])
         inner.append(m[2])
     found = [known(i) if known else None for i in inner]
-    depth = next((j for j, t in enumerate(found) if isinstance(t, Task)), None)
-    if depth is None:
+    reused = next(((j, t) for j, t in enumerate(found) if isinstance(t, Task)), None)
+    if reused is None:
         depth = len(tokens)
         task = build_base(inner[-1])
     else:
-        task = found[depth]
+        depth, task = reused
     for token in reversed(tokens[:depth]):
         try:
             name, side, params = parse_transform_token(token)

@@ -221,9 +221,11 @@ def variants(base_id: str) -> list[Task]:
     (in :data:`FAMILIES` order) at each strength.
 
     Raises:
-        ValueError: for an unknown base id.
+        ValueError: for an unknown base id, or the id of a streaming task.
     """
     base = get_task(base_id)
+    if not isinstance(base, Task):
+        raise ValueError(f"base_id must name a fixed-sample task, got streaming task {base_id!r}")
     out = [identity_variant(base)]
     for family in FAMILIES:
         if family.applies(base.dim_x, base.dim_y):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mibench.protocols import TaskInfo
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
 from mibench.tasks.gaussian import MultivariateNormal
 
@@ -179,7 +180,7 @@ def _stored_truths() -> dict[str, tuple[float, float]]:
     return {e["key"]: (e["mi"], e["mi_stderr"]) for e in entries}
 
 
-def truth_entries(tasks: Iterable[Task]) -> list[dict]:
+def truth_entries(tasks: Iterable[TaskInfo]) -> list[dict]:
     """Run the Monte Carlo of each distinct mixture among ``tasks`` (never reading
     :data:`TRUTHS_FILE`) and return one entry per mixture, in the order first met.
 

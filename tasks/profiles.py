@@ -19,10 +19,12 @@ and 1, for example). A transformed task and its base get the same profile at the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TypeGuard
 
 import numpy as np
 
-from mibench.tasks.base import MC_CHUNK, Task, check_n
+from mibench.tasks.base import MC_CHUNK, Task
+from mibench.validation import check_int
 
 #: Default sample size of :func:`pmi_profile`: about 0.1 s for the 50 × 50 Gaussian task of
 #: the standard suite, and a standard error of the mean of about 0.01 nats.
@@ -88,7 +90,7 @@ class PMIProfile:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-def has_pmi(task: object) -> bool:
+def has_pmi(task: object) -> TypeGuard[Task]:
     """True when ``task`` is a :class:`~mibench.tasks.base.Task` whose base distribution
     evaluates its log-densities; False otherwise (a streaming task, say).
 
@@ -143,13 +145,11 @@ def pmi_profile(
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
-    n = check_n(n)
+    n = check_int("n", n, 1)
     if n < 2:
         raise ValueError(f"n must be at least 2 for a standard error, got {n}")
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise ValueError(f"bins must be a positive integer, got {bins!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int("bins", bins, 1)
+    check_int("seed", seed, 0)
     if not has_pmi(task):
         raise NotImplementedError(
             f"task {task.id!r} has no PMI profile: its distribution "

@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
+
+from mibench.validation import check_int
 
 
 class StreamingTask(ABC):
@@ -20,9 +23,11 @@ class StreamingTask(ABC):
 
     Subclasses provide ``id`` (stable kebab-case slug), ``version``, ``name``, ``dim_x``,
     ``dim_y``, ``n_steps`` (length of the schedule), ``tags`` and ``citation``, and implement
-    :meth:`true_mi` and :meth:`sample_batch`.
+    :meth:`true_mi` and :meth:`sample_batch` (:class:`mibench.protocols.StreamingTaskLike`);
+    ``streaming`` is True.
     """
 
+    streaming: ClassVar[bool] = True
     id: str
     version: int
     name: str
@@ -172,12 +177,8 @@ class Staircase(StreamingTask):
             ValueError: naming ``step``, ``batch_size`` or ``seed`` when out of range.
         """
         rho = self.rho(step)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+        check_int("batch_size", batch_size, 1)
+        check_int("seed", seed, 0)
         rng = np.random.default_rng((int(seed), int(step)))
         x = rng.standard_normal((batch_size, self.dim))
         noise = rng.standard_normal((batch_size, self.dim))

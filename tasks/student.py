@@ -16,20 +16,13 @@ from scipy.special import digamma, gammaln
 
 from mibench.tasks.base import Distribution, Task, family_tags, format_id
 from mibench.tasks.gaussian import CholeskyBlocks, dense_cov, gaussian_mi, sparse_cov
+from mibench.validation import check_real
 
 CITE_STUDENT = (
     "Arellano-Valle, Contreras-Reyes & Genton (2013), Shannon entropy and mutual information "
     "for multivariate skew-elliptical distributions, Scand. J. Stat.; tasks from Czyż et al. "
     "(2023), Beyond Normal"
 )
-
-
-def _check_nu(nu: float) -> float:
-    if isinstance(nu, bool) or not isinstance(nu, (int, float, np.integer, np.floating)):
-        raise ValueError(f"nu must be a positive number, got {nu!r}")
-    if not (nu > 0 and np.isfinite(nu)):
-        raise ValueError(f"nu must be a finite number > 0, got {nu}")
-    return float(nu)
 
 
 def _entropy_term(k: int, nu: float) -> float:
@@ -51,7 +44,7 @@ def student_t_entropy(dispersion: np.ndarray, nu: float) -> float:
     Raises:
         ValueError: when ``dispersion`` is not a square positive definite matrix or ν ≤ 0.
     """
-    nu = _check_nu(nu)
+    nu = check_real("nu", nu, 0, low_open=True)
     dispersion = np.atleast_2d(np.asarray(dispersion, dtype=np.float64))
     sign, logdet = np.linalg.slogdet(dispersion)
     if dispersion.shape[0] != dispersion.shape[1] or sign <= 0:
@@ -65,7 +58,7 @@ def student_t_mi_correction(dim_x: int, dim_y: int, nu: float) -> float:
     Raises:
         ValueError: when ν ≤ 0.
     """
-    nu = _check_nu(nu)
+    nu = check_real("nu", nu, 0, low_open=True)
     return _entropy_term(dim_x, nu) + _entropy_term(dim_y, nu) - _entropy_term(dim_x + dim_y, nu)
 
 
@@ -86,7 +79,7 @@ class MultivariateStudentT(Distribution):
     """
 
     def __init__(self, dispersion: np.ndarray, dim_x: int, nu: float) -> None:
-        self.nu = _check_nu(nu)
+        self.nu = check_real("nu", nu, 0, low_open=True)
         self.blocks = CholeskyBlocks(dispersion, dim_x, arg="dispersion")
         self.dispersion = self.blocks.cov
         self.dim_x = int(dim_x)
@@ -120,7 +113,7 @@ class MultivariateStudentT(Distribution):
 
 def _nu_part(nu: float) -> int | float:
     """ν as it appears in ids: an integer when it is one (``student-identity-2-2-1``)."""
-    nu = _check_nu(nu)
+    nu = check_real("nu", nu, 0, low_open=True)
     return int(nu) if nu.is_integer() else nu
 
 

@@ -30,7 +30,9 @@ explicit matrix or a mixture, and it may not be a grammar id of a different task
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
+from typing import Any
 
 from mibench.tasks.base import TAGS, Suite, Task
 from mibench.tasks.idgrammar import (
@@ -49,9 +51,9 @@ from mibench.tasks.registry import (
     register_task,
 )
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 _META = ("id", "name", "version", "tags", "citation", "transforms")
@@ -217,7 +219,7 @@ def _with_metadata(task: Task, table: dict, where: str, canonical: bool) -> Task
             raise ValueError(
                 f"{where}id: {task_id!r} is the grammar id of a different task; choose another id"
             )
-    changes = {"id": task_id}
+    changes: dict[str, Any] = {"id": task_id}
     if "name" in table:
         if not isinstance(table["name"], str):
             raise ValueError(f"{where}name: must be a string")

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import log_ndtr, ndtr, ndtri, ndtri_exp
 
 from mibench.tasks.base import Transform
+from mibench.validation import check_int, check_real
 
 _LOG_SQRT_2PI = 0.5 * float(np.log(2.0 * np.pi))
 
@@ -94,13 +95,7 @@ class Power(Transform):
     """
 
     def __init__(self, p: float) -> None:
-        if (
-            isinstance(p, bool)
-            or not isinstance(p, (int, float, np.integer, np.floating))
-            or not (p > 0 and np.isfinite(p))
-        ):
-            raise ValueError(f"p must be a finite number > 0, got {p!r}")
-        self.p = float(p)
+        self.p = check_real("p", p, 0, low_open=True)
         self.name = f"power_{self.p!r}"
 
     def __call__(self, a: np.ndarray) -> np.ndarray:
@@ -277,9 +272,7 @@ class SwissRoll(Transform):
     name = "swissroll"
 
     def __init__(self, turns: float = 1.0) -> None:
-        if not (np.isfinite(turns) and turns > 0):
-            raise ValueError(f"turns must be a finite number > 0, got {turns!r}")
-        self.turns = float(turns)
+        self.turns = check_real("turns", turns, 0, low_open=True)
 
     def out_dim(self, dim: int) -> int:
         if dim != 1:
@@ -394,9 +387,7 @@ class PreScaled(Transform):
     """
 
     def __init__(self, inner: Transform, scale: float) -> None:
-        if not (np.isfinite(scale) and scale > 0):
-            raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
-        self.inner, self.scale = inner, float(scale)
+        self.inner, self.scale = inner, check_real("scale", scale, 0, low_open=True)
         self.name = f"{inner.name}_{self.scale:g}"
 
     def __call__(self, a: np.ndarray) -> np.ndarray:
@@ -466,7 +457,9 @@ class Affine(Transform):
         ValueError: for a zero or non-finite factor or shift, or another input dimension.
     """
 
-    def __init__(self, scales: Sequence[float], shift: float = 0.0, name: str = "affine") -> None:
+    def __init__(
+        self, scales: Sequence[float] | np.ndarray, shift: float = 0.0, name: str = "affine"
+    ) -> None:
         self.scales = np.asarray(scales, dtype=np.float64).ravel()
         if not np.all(np.isfinite(self.scales)) or np.any(self.scales == 0):
             raise ValueError(f"scales must be finite and non-zero, got {self.scales}")
@@ -493,8 +486,7 @@ def conditioned_linear(dim: int, kappa: float, seed: int) -> LinearMap:
     Raises:
         ValueError: unless ``kappa`` is a finite number >= 1.
     """
-    if not (np.isfinite(kappa) and kappa >= 1):
-        raise ValueError(f"kappa must be a finite number >= 1, got {kappa!r}")
+    check_real("kappa", kappa, 1)
     rng = np.random.default_rng([dim, seed, 7])
     u, v = _orthogonal(dim, rng), _orthogonal(dim, rng)
     sigma = kappa ** np.linspace(0.5, -0.5, dim) if dim > 1 else np.ones(1)
@@ -580,8 +572,7 @@ def make_transform(name: str, side: str, dim: int, **params) -> Transform:
             t = LinearMap(params["matrix"])
         else:
             seed = params.get("seed", 0)
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-                raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+            check_int("seed", seed, 0)
             make = random_rotation if name == "rotation" else random_linear
             t = make(dim, 2 * int(seed) + (0 if on_x else 1))
     elif name == "spiral":
@@ -591,12 +582,13 @@ def make_transform(name: str, side: str, dim: int, **params) -> Transform:
     elif name == "bimodal":
         t = Bimodal(*(BIMODAL_X if on_x else BIMODAL_Y))
     else:
-        t = {
+        plain: dict[str, Callable[[], Transform]] = {
             "normal_cdf": NormalCDF,
             "half_cube": HalfCube,
             "cube": Cube,
             "asinh": Asinh,
             "swissroll": SwissRoll,
-        }[name]()
+        }
+        t = plain[name]()
     t.out_dim(dim)
     return t

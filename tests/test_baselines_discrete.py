@@ -17,7 +17,7 @@ from sklearn.feature_selection._mutual_info import _compute_mi_cd
 from sklearn.metrics import mutual_info_score
 
 from mibench.baselines import KSG, MixedKSG, PluginMI, Ross
-from mibench.baselines.preprocess import standardize
+from mibench.preprocessing import standardize
 from mibench.registry import get_estimator
 from mibench.tasks import get_suite, get_task, list_tasks
 from mibench.tasks.discrete import SymmetricChannel
@@ -313,11 +313,11 @@ def test_check_estimator_categorical(name):
 @pytest.mark.parametrize(
     ("make", "match"),
     [
-        (lambda: Ross(k=0), "k must be an integer >= 1"),
-        (lambda: Ross(k=2.5), "k must be an integer >= 1"),
+        (lambda: Ross(k=0), "k must be an int >= 1"),
+        (lambda: Ross(k=2.5), "k must be an int >= 1"),
         (lambda: Ross(discrete="z"), "discrete must be one of"),
         (lambda: Ross(standardize="minmax"), "standardize must be one of"),
-        (lambda: MixedKSG(k=0), "k must be an integer >= 1"),
+        (lambda: MixedKSG(k=0), "k must be an int >= 1"),
         (lambda: MixedKSG(variant="code"), "variant must be one of"),
         (lambda: PluginMI(correction="jackknife"), "correction must be one of"),
         (lambda: Ross(error_bar="bootstrap"), "error_bar"),

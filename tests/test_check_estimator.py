@@ -271,7 +271,7 @@ def test_params_survive_a_fresh_process() -> None:
     mibench.register("test-check-obj", _PlugIn(1.0), deterministic=False, replace=True)
     specs = [*builtin_estimators(), "mine[max_steps=20,hidden=(16, 16)]", "test-check-obj"]
     estimators = [get_estimator(spec) for spec in specs]
-    assert fresh_process_params(estimators) == [canonical_json(e.get_params()) for e in estimators]
+    assert fresh_process_params(estimators) == [canonical_json(e.cell_params()) for e in estimators]
 
 
 def test_well_behaved_subclass_passes_the_rules_before_the_fresh_process() -> None:

@@ -20,7 +20,8 @@ from mibench.harness.grid import Grid
 from mibench.harness.runner import execute
 from mibench.harness.store import ResultStore
 from mibench.neural import NWJ, InfoNCE
-from mibench.neural.trainer import _BatchedModel, shared_settings
+from mibench.neural.batched import BatchedModel
+from mibench.neural.settings import shared_settings
 from mibench.tasks import get_task
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -105,7 +106,7 @@ def test_held_out_stderr_of_a_mean_readout_is_the_sd_of_its_terms():
     # NWJ's readout is a mean over rows of T(x, y) − mean_k exp(T(x, y'_k) − 1): the held-out
     # bootstrap of the fixed critic must give the sd of those row terms over sqrt(m).
     member = NWJ(seed=0)
-    model = _BatchedModel([member], shared_settings([member]), 1, 1, total_steps=1)
+    model = BatchedModel([member], shared_settings([member]), 1, 1, total_steps=1)
     gen = torch.Generator().manual_seed(0)
     m, k = 3000, 4
     t_joint = torch.randn(m, generator=gen, dtype=torch.float64)

@@ -13,9 +13,9 @@ from mibench.estimate import Status
 from mibench.neural import densities as dens
 from mibench.neural import fit_ensemble, replicate
 from mibench.neural.critics import pair_index
-from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS
+from mibench.neural.defaults import DEFAULTS, OBJECTIVE_DEFAULTS, SCORE_LIMIT
 from mibench.neural.density_estimators import CLUB, DENSITY_ESTIMATORS, BarberAgakov, DoE
-from mibench.neural.trainer import SCORE_LIMIT, _MemberRun
+from mibench.neural.outcome import MemberRun
 from mibench.registry import get_estimator
 from mibench.tasks import get_task
 from mibench.tasks.gaussian import bivariate_normal
@@ -232,7 +232,7 @@ def test_member_run_selects_on_the_named_value():
     # Readout rising while the held-out likelihood falls (an over-fitting density model): the
     # run keeps the evaluation of largest likelihood, reports its readout, and stops after
     # ``patience`` evaluations without a better likelihood.
-    run = _MemberRun(max_steps=1000, patience=2, selection="log_likelihood")
+    run = MemberRun(max_steps=1000, patience=2, selection="log_likelihood")
     for step, (value, ll) in enumerate([(0.3, -1.0), (0.5, -0.8), (0.9, -0.9), (2.0, -1.5)], 1):
         run.record(100 * step, value, {"value": value, "log_likelihood": ll, "constant": 0.0})
     assert (run.best, run.best_step, run.best_extras["log_likelihood"]) == (0.5, 200, -0.8)

@@ -17,7 +17,8 @@ from mibench.neural import (
     fit_streaming_ensemble,
     replicate,
 )
-from mibench.neural.trainer import StepInfo, _take_rows
+from mibench.neural.batched import take_rows
+from mibench.neural.fit_fixed import StepInfo
 from mibench.tasks.gaussian import bivariate_normal
 from mibench.tasks.streaming import Staircase
 
@@ -144,13 +145,13 @@ def test_members_that_stop_at_different_steps_equal_their_separate_runs(data):
 def test_objective_states_keep_the_rows_of_the_members_that_go_on():
     index = torch.tensor([2, 0])
     state = (torch.arange(3.0), [{"m": torch.arange(6).view(3, 2)}, None])
-    kept = _take_rows(state, index, "MINE")
+    kept = take_rows(state, index, "MINE")
     assert isinstance(kept, tuple) and isinstance(kept[1], list) and kept[1][1] is None
     assert torch.equal(kept[0], torch.tensor([2.0, 0.0]))
     assert torch.equal(kept[1][0]["m"], torch.tensor([[4, 5], [0, 1]]))
-    assert _take_rows(None, index, "MINE") is None
+    assert take_rows(None, index, "MINE") is None
     with pytest.raises(TypeError, match="MINE.train_objective"):
-        _take_rows(0.5, index, "MINE")
+        take_rows(0.5, index, "MINE")
 
 
 @pytest.mark.parametrize("cls", [InfoNCE, JSD])

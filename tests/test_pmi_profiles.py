@@ -137,12 +137,12 @@ def test_a_task_without_densities_raises_the_documented_error():
     ("kwargs", "message"),
     [
         ({"n": 1}, "n must be at least 2"),
-        ({"n": 0}, "n must be a positive integer"),
-        ({"n": 10.0}, "n must be a positive integer"),
-        ({"bins": 0}, "bins must be a positive integer"),
-        ({"bins": True}, "bins must be a positive integer"),
-        ({"seed": -1}, "seed must be a non-negative integer"),
-        ({"seed": 1.5}, "seed must be a non-negative integer"),
+        ({"n": 0}, "n must be an int >= 1"),
+        ({"n": 10.0}, "n must be an int >= 1"),
+        ({"bins": 0}, "bins must be an int >= 1"),
+        ({"bins": True}, "bins must be an int >= 1"),
+        ({"seed": -1}, "seed must be an int >= 0"),
+        ({"seed": 1.5}, "seed must be an int >= 0"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, message):

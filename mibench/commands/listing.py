@@ -24,7 +24,7 @@ def list_tasks(suite: str | None, tasks_file: str | None) -> None:
     from threadpoolctl import threadpool_limits
 
     from mibench import tasks as task_registry
-    from mibench.tasks.streaming import StreamingTask
+    from mibench.protocols import StreamingTaskLike
 
     load_tasks_file(tasks_file)
     # Building the tasks factors hundreds of small matrices: with one BLAS thread that takes
@@ -39,7 +39,7 @@ def list_tasks(suite: str | None, tasks_file: str | None) -> None:
         lines = [f"{'id':<{width}}  {'dims':>7}  {'MI (nats)':>9}  {'stderr':>7}  tags"]
         for t in tasks:
             dims, tags = f"{t.dim_x}x{t.dim_y}", ",".join(sorted(t.tags))
-            if isinstance(t, StreamingTask):  # the true MI follows a schedule over steps
+            if isinstance(t, StreamingTaskLike):  # the true MI follows a schedule over steps
                 mi = f"{t.true_mi(0):.4f}..{t.true_mi(t.n_steps - 1):.4f} over {t.n_steps} steps"
                 lines.append(f"{t.id:<{width}}  {dims:>7}  {mi}  {tags}")
             else:

@@ -145,7 +145,7 @@ def _merge_config(ctx: click.Context, options: dict, config_path: str | None) ->
 @click.pass_context
 def run(ctx: click.Context, config_path: str | None, **options) -> None:
     """Run tasks × estimators × n × seeds; store, tabulate and plot the results."""
-    from mibench.harness.grid import Grid
+    from mibench.harness.grid import Grid, fixed_sample_tasks
     from mibench.harness.lock import FolderBusy, folder_lock
 
     o = _merge_config(ctx, options, config_path)
@@ -171,7 +171,7 @@ def run(ctx: click.Context, config_path: str | None, **options) -> None:
             tasks = task_registry.list_tasks(o["suite"])
             name = o["suite"]
         grid = Grid(
-            tasks=tasks,
+            tasks=fixed_sample_tasks(tasks),
             estimators=split_top_level(o["estimators"]),
             ns=o["ns"],
             seeds=seeds,

@@ -13,6 +13,7 @@ tables stop.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ from mibench.harness.store import TRACE_COLUMNS, ResultStore
 RESULTS_FILE = "results.parquet"
 TRACES_FILE = "traces.parquet"
 #: Parquet compression codec of every table written here.
-COMPRESSION = "zstd"
+COMPRESSION: Final = "zstd"
 
 
 def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
@@ -109,6 +110,7 @@ def restore_store(folder: str | Path, store: ResultStore) -> int:
         cell_id: list(zip(t["step"], t["train_value"], t["test_value"], strict=True))
         for cell_id, t in traces.groupby("cell_id", sort=False)
     }
-    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    # into=dict is the default; given, the stubs type the rows dict[Any, Any] (str keys here)
+    records = rows.astype(object).where(rows.notna(), None).to_dict("records", into=dict)
     store.write_many([(r, by_cell.get(r["cell_id"], [])) for r in records])
     return len(records)

@@ -1,7 +1,7 @@
 """Grid cells: one (task, estimator configuration, n, seed), its stable id and its seeds.
 
 The cell id is a SHA-256 hash of the task id and version, the estimator name and its
-``get_params()`` (less parameters added later while at their old default,
+``cell_params()`` (less parameters added later while at their old default,
 :data:`LATER_DEFAULTS`), n, the seed and :data:`CELL_VERSION`. The *data* seed depends only
 on (task id, task version, n, seed), so every estimator of a grid sees the same samples for the
 same seed (paired comparisons); the estimator's own seed is derived from the cell's seed and
@@ -92,7 +92,8 @@ class Cell:
         estimator: registry name of the estimator (e.g. ``"ksg"``).
         label: display label of the configuration (e.g. ``"ksg[k=5]"``); distinguishes
             several configurations of one estimator in tables and figures.
-        params: the estimator's full ``get_params()`` (seed left as configured).
+        params: the estimator's full ``cell_params()`` (``get_params()`` with aliases such as
+            ``standardize=True`` in their canonical spelling; seed left as configured).
         n: number of samples.
         seed: replicate index of the cell.
         standardize: whether x and y are standardised per column after sampling.

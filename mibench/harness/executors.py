@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 
+from mibench.validation import check_int
+
 _SCHEDULER_FORMS = "'local:N' with N >= 1 workers or an address such as 'tcp://HOST:PORT'"
 
 
@@ -48,8 +50,7 @@ def make_executor(
         ImportError: when a scheduler is asked for and ``dask.distributed`` is not installed
             (``pip install "mibench[dask]"``).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise ValueError(f"workers must be an int >= 0, got {workers!r}")
+    workers = check_int("workers", workers, 0)
     if scheduler and workers:
         raise ValueError(
             f"give workers (a local process pool) or scheduler (Dask), not both; got "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -12,9 +13,8 @@ from mibench.devices import check_device
 from mibench.errorbars import check_error_bar
 from mibench.harness.cells import Cell, canonical_json, identity_params
 from mibench.harness.jobs import can_batch
+from mibench.protocols import FixedSampleTask, StreamingTaskLike, TaskLike
 from mibench.registry import expand_sweep, get_estimator, parse_spec
-from mibench.tasks import Task
-from mibench.tasks.streaming import StreamingTask
 
 #: The most cells one grid may hold (its cells are listed in memory before a run).
 MAX_CELLS = 2_000_000
@@ -28,12 +28,30 @@ def spec_label(spec: str) -> str:
     return f"{name}[{','.join(f'{k}={params[k]!r}' for k in sorted(params))}]".replace("'", "")
 
 
+def fixed_sample_tasks(tasks: Iterable[TaskLike]) -> list[FixedSampleTask]:
+    """``tasks`` as a list of fixed-sample tasks, the only kind a :class:`Grid` runs.
+
+    Raises:
+        ValueError: naming the streaming tasks among ``tasks`` (and where their runs are made).
+    """
+    tasks = list(tasks)
+    streaming = [t.id for t in tasks if getattr(t, "streaming", False)]
+    if streaming:
+        raise ValueError(
+            f"streaming tasks {streaming} have no fixed sample: build their cells with "
+            "mibench.harness.grid.streaming_cells, or run `mibench figures staircase`"
+        )
+    # Narrowed by the flag: isinstance on the protocol would evaluate every task's truth.
+    return cast("list[FixedSampleTask]", tasks)
+
+
 @dataclass
 class Grid:
     """The cells of a benchmark run.
 
     Args:
-        tasks: the tasks to run.
+        tasks: the tasks to run: fixed-sample tasks
+            (:class:`~mibench.protocols.FixedSampleTask`), such as :class:`~mibench.tasks.Task`.
         estimators: estimator specs, ``name`` or ``name[param=value,...]``; several
             configurations of one estimator are allowed. A sweep, ``ksg[k=3|5|10]``, is
             replaced by its configurations (:func:`~mibench.registry.expand_sweep`) on
@@ -54,7 +72,7 @@ class Grid:
             or an ``error_bar`` that is unknown or that an estimator cannot give.
     """
 
-    tasks: list[Task]
+    tasks: list[FixedSampleTask]
     estimators: list[str]
     ns: list[int]
     seeds: list[int]
@@ -68,12 +86,7 @@ class Grid:
             if not getattr(self, axis):
                 raise ValueError(f"grid axis {axis!r} must not be empty")
         self.estimators = [one for spec in self.estimators for one in expand_sweep(spec)]
-        streaming = [t.id for t in self.tasks if not isinstance(t, Task)]
-        if streaming:
-            raise ValueError(
-                f"streaming tasks {streaming} have no fixed sample: build their cells with "
-                "mibench.harness.grid.streaming_cells, or run `mibench figures staircase`"
-            )
+        self.tasks = fixed_sample_tasks(self.tasks)
         for n in self.ns:
             if int(n) < 1:
                 raise ValueError(f"sample sizes must be positive, got n={n}")
@@ -93,7 +106,7 @@ class Grid:
         for spec in self.estimators:
             name, spec_params = parse_spec(spec)
             est = get_estimator(spec)
-            params = est.get_params()
+            params = est.cell_params()
             if self.device is not None and "device" in params and "device" not in spec_params:
                 params["device"] = self.device
                 est.set_params(device=self.device)
@@ -129,7 +142,7 @@ class Grid:
                 n=int(n),
                 seed=int(seed),
                 standardize=self.standardize,
-                paired_base=task.pairing.base_id if task.pairing else None,
+                paired_base=_paired_base(task),
                 error_bar=self.error_bar,
             )
             for task in self.tasks
@@ -154,11 +167,18 @@ class Grid:
         return hashlib.sha256(payload.encode()).hexdigest()[:10]
 
 
-def streaming_cells(task: StreamingTask, spec: str, seeds: list[int]) -> list[Cell]:
+def _paired_base(task: FixedSampleTask) -> str | None:
+    """The base task id of a variant of a paired invariance study (its ``pairing``), else
+    None (also for a task without ``pairing``)."""
+    pairing = getattr(task, "pairing", None)
+    return pairing.base_id if pairing else None
+
+
+def streaming_cells(task: StreamingTaskLike, spec: str, seeds: list[int]) -> list[Cell]:
     """The cells of streaming runs of estimator ``spec`` on ``task``, one per replicate seed.
 
     A streaming run is stored like a fixed-sample cell: the streaming task's id and version,
-    the estimator's name, label and full ``get_params()``, ``n`` = samples drawn over the whole
+    the estimator's name, label and full ``cell_params()``, ``n`` = samples drawn over the whole
     schedule (steps × ``batch_size``), the replicate seed and no standardisation. Its data
     seed (:attr:`Cell.data_seed`) seeds both the member's batches and its critic, so every
     estimator sees the same batches for the same replicate seed.
@@ -168,7 +188,7 @@ def streaming_cells(task: StreamingTask, spec: str, seeds: list[int]) -> list[Ce
             ``batch_size`` (not a neural estimator).
     """
     name, _ = parse_spec(spec)
-    params = get_estimator(spec).get_params()
+    params = get_estimator(spec).cell_params()
     if "batch_size" not in params:
         raise ValueError(f"spec {spec!r} is not a neural estimator: streaming runs need one")
     return [

@@ -31,7 +31,7 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -87,6 +87,24 @@ def member_params(cell: Cell) -> dict[str, Any]:
     if takes_cell_seed(cell):
         params["seed"] = cell.estimator_seed
     return params
+
+
+class GroupFactory(Protocol):
+    """An estimator class that trains several members as one model (:func:`can_batch`)."""
+
+    def __call__(self, **params: Any) -> Any: ...
+
+    def estimate_group(
+        self, members: Sequence[Any], xs: Sequence[Any], ys: Sequence[Any], *, error_bar: str | None
+    ) -> list[Estimate]: ...
+
+
+class StreamingFactory(Protocol):
+    """An estimator class that trains members on a streaming task as one model."""
+
+    def __call__(self, **params: Any) -> Any: ...
+
+    def estimate_streaming_group(self, members: Sequence[Any], task: Any) -> list[Estimate]: ...
 
 
 @dataclass(frozen=True)
@@ -182,6 +200,7 @@ class CellJob(Job):
 class GroupJob(Job):
     """The seeds of one fixed-sample configuration, trained as one batched model."""
 
+    factory: GroupFactory
     kind: ClassVar[str] = "group"
 
     def fit(self) -> list[Estimate]:
@@ -203,6 +222,7 @@ class GroupJob(Job):
 class StreamingJob(Job):
     """The seeds of one configuration on a streaming task, trained as one batched model."""
 
+    factory: StreamingFactory
     kind: ClassVar[str] = "streaming"
 
     def fit(self) -> list[Estimate]:

@@ -68,7 +68,7 @@ def _child_main(conn: Connection, job: Job) -> None:
     conn.close()
 
 
-def _process_context() -> mp.context.BaseContext:
+def _process_context() -> mp.context.ForkServerContext | mp.context.SpawnContext:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["mibench.harness.runner"])
@@ -114,6 +114,7 @@ def run_job_with_timeout(job: Job, timeout: float | None) -> list[CellOutput]:
                 f"{where}: worker process exited with code {proc.exitcode} before returning a "
                 "result"
             ) from None
+        assert timeout is not None  # without a deadline, poll waits for the result
         message = f"cell exceeded its {timeout:g} s timeout"
         if len(job.cells) > 1:
             message += f" ({deadline:g} s for the {len(job.cells)} cells trained together)"

@@ -48,7 +48,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mibench.errorbars import interval_quantile
 from mibench.estimate import Estimate, Status
@@ -56,8 +56,7 @@ from mibench.harness.cells import Cell, canonical_json
 from mibench.harness.provenance import provenance
 
 if TYPE_CHECKING:
-    from mibench.tasks import Task
-    from mibench.tasks.streaming import StreamingTask
+    from mibench.protocols import FixedSampleTask, StreamingTaskLike, TaskLike
 
 #: Version of the store's table layout; stored in the database (``PRAGMA user_version``).
 STORE_VERSION = 4
@@ -236,12 +235,14 @@ def is_training(task: Any) -> bool:
     return callable(getattr(task, "train_cell", None))
 
 
-def task_columns(task: Task | StreamingTask) -> TaskColumns:
+def task_columns(task: TaskLike) -> TaskColumns:
     """The :class:`TaskColumns` of a task, fixed-sample or streaming (:func:`is_streaming`)."""
     if is_streaming(task):
-        mi, stderr = float(task.true_mi(task.n_steps - 1)), 0.0
+        stream = cast("StreamingTaskLike", task)
+        mi, stderr = float(stream.true_mi(stream.n_steps - 1)), 0.0
     else:
-        mi, stderr = float(task.mi), float(task.mi_stderr)
+        fixed = cast("FixedSampleTask", task)
+        mi, stderr = float(fixed.mi), float(fixed.mi_stderr)
     return TaskColumns(
         id=task.id,
         version=task.version,

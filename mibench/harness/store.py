@@ -133,9 +133,9 @@ class ResultStore:
             return
         problems = [r[0] for r in self._conn.execute("PRAGMA quick_check(5)")]
         if problems != ["ok"]:
-            found = "; ".join(problems).replace("\n", "; ")
+            detail = "; ".join(problems).replace("\n", "; ")
             raise StoreError(
-                f"{self.path}: the results store is damaged (SQLite integrity check: {found}); "
+                f"{self.path}: the results store is damaged (SQLite integrity check: {detail}); "
                 "move it away and run again: a run or figure folder with a results.parquet "
                 "rebuilds its store from that table (computing only what it lacks), anywhere "
                 "else a new store starts"

@@ -16,6 +16,7 @@ from mibench.harness.executors import make_executor
 from mibench.harness.grid import Grid
 from mibench.harness.runner import run_grid
 from mibench.harness.store import STORE_FILE, ResultStore
+from mibench.validation import is_int, require
 
 
 def _tasks(tasks: Any, suite: str | None) -> list[Any]:
@@ -38,14 +39,14 @@ def _tasks(tasks: Any, suite: str | None) -> list[Any]:
 
 
 def _int_list(value: Any, name: str) -> list[int]:
-    values = [value] if isinstance(value, int) and not isinstance(value, bool) else value
-    if (
-        not isinstance(values, Sequence)
-        or isinstance(values, str)
-        or not values
-        or any(isinstance(v, bool) or not isinstance(v, int) for v in values)
-    ):
-        raise ValueError(f"{name} must be an int or a non-empty list of ints, got {value!r}")
+    values = [value] if is_int(value) else value
+    ok = (
+        isinstance(values, Sequence)
+        and not isinstance(values, str)
+        and len(values) > 0
+        and all(is_int(v) for v in values)
+    )
+    require(ok, name, value, "an int or a non-empty list of ints")
     return [int(v) for v in values]
 
 

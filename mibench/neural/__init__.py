@@ -4,7 +4,10 @@ Modules: :mod:`~mibench.neural.objectives` (the bounds, pure functions of critic
 :mod:`~mibench.neural.critics` (joint and separable critics, critics with a baseline, FLO's
 pair of networks, derangement pairs), :mod:`~mibench.neural.densities` (learned Gaussian
 densities q(y | x) and q(y), and the bounds read from them),
-:mod:`~mibench.neural.trainer` (the shared trainer, fixed-sample and streaming),
+:mod:`~mibench.neural.settings`, :mod:`~mibench.neural.batched`, :mod:`~mibench.neural.data`,
+:mod:`~mibench.neural.outcome`, :mod:`~mibench.neural.fit_fixed` and
+:mod:`~mibench.neural.fit_streaming` (the shared trainer: settings and membership rules, the
+batched model, the per-member data, divergence rules, fixed-sample and streaming training),
 :mod:`~mibench.neural.ensemble` (batched ensembles), :mod:`~mibench.neural.clipping`
 (adaptive gradient clipping), :mod:`~mibench.neural.defaults` (every default, one table),
 :mod:`~mibench.neural.estimators` (the critic-based estimators) and

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mibench.neural.defaults import DEFAULTS
+from mibench.validation import check_choice, check_int, is_int, require
 
 #: Hidden activations by name.
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -41,10 +42,8 @@ def check_negatives(negatives: object, name: str = "negatives") -> None:
     Raises:
         ValueError: naming ``name`` for any other value.
     """
-    if negatives == "all":
-        return
-    if isinstance(negatives, bool) or not isinstance(negatives, int) or negatives < 1:
-        raise ValueError(f"{name} must be a positive int or 'all', got {negatives!r}")
+    ok = negatives == "all" or (is_int(negatives) and negatives >= 1)
+    require(ok, name, negatives, "an int >= 1 or 'all'")
 
 
 def negatives_per_sample(negatives: int | str, batch_size: int) -> int:
@@ -61,11 +60,12 @@ def negatives_per_sample(negatives: int | str, batch_size: int) -> int:
         ValueError: naming ``batch_size`` when it is not an int >= 2 (no derangement exists),
             or ``negatives`` when it is not a positive int or ``"all"``.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 2:
-        raise ValueError(
-            f"batch_size must be an int >= 2 (a marginal pair needs another sample), "
-            f"got {batch_size!r}"
-        )
+    require(
+        is_int(batch_size) and batch_size >= 2,
+        "batch_size",
+        batch_size,
+        "an int >= 2 (a marginal pair needs another sample)",
+    )
     check_negatives(negatives)
     return batch_size - 1 if negatives == "all" else min(int(negatives), batch_size - 1)
 
@@ -143,18 +143,16 @@ class _MLP:
 
 
 def _check_arch(dim_x: int, dim_y: int, hidden: Sequence[int], activation: str) -> None:
-    for name, dim in (("dim_x", dim_x), ("dim_y", dim_y)):
-        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
-            raise ValueError(f"{name} must be a positive int, got {dim!r}")
-    if (
-        isinstance(hidden, (str, bytes))
-        or not isinstance(hidden, Sequence)
-        or len(hidden) == 0
-        or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in hidden)
-    ):
-        raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_int("dim_x", dim_x, 1)
+    check_int("dim_y", dim_y, 1)
+    ok = (
+        not isinstance(hidden, (str, bytes))
+        and isinstance(hidden, Sequence)
+        and len(hidden) > 0
+        and all(is_int(w) and w >= 1 for w in hidden)
+    )
+    require(ok, "hidden", hidden, "a non-empty sequence of ints >= 1")
+    check_choice("activation", activation, sorted(ACTIVATIONS))
 
 
 class JointCritic:
@@ -228,8 +226,7 @@ class SeparableCritic:
         embed_dim: int = DEFAULTS.embed_dim,
     ) -> None:
         _check_arch(dim_x, dim_y, hidden, activation)
-        if isinstance(embed_dim, bool) or not isinstance(embed_dim, int) or embed_dim < 1:
-            raise ValueError(f"embed_dim must be a positive int, got {embed_dim!r}")
+        check_int("embed_dim", embed_dim, 1)
         self.g = _MLP(0, (dim_x, *hidden, embed_dim), activation)
         self.h = _MLP(self.g.end, (dim_y, *hidden, embed_dim), activation)
         self.n_params = self.h.end

@@ -25,10 +25,13 @@ eval_every           100          steps between evaluations on the held-out part
 patience             3            evaluations without improvement before stopping
 test_fraction        0.5          share of the samples held out for evaluation
 validation_fraction  0.0          share held out for selection (0: select on the test part)
-standardize          True         z-score each column with the training part's mean and sd
+standardize          ``"zscore"`` z-score each column with the training part's mean and sd;
+                                  ``"none"`` leaves the columns as given (``True``/``False``
+                                  are the same, as for every estimator)
 normal_scores        False        first map each column to normal scores fitted on the
                                   training part (MI-preserving; for heavy tails, see below)
-seed                 None         random seed; None draws one (recorded in the estimate)
+seed                 None         random seed; None is seed 0, as for every estimator (a grid
+                                  derives one per cell instead)
 device               ``"cpu"``    ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``
 dtype                float32      ``"float32"``/``"float64"``; ``"bfloat16"``/``"float16"`` =
                                   mixed precision (float32 weights, half-precision critic)
@@ -80,6 +83,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: The ``standardize`` methods of the neural estimators (:mod:`mibench.preprocessing`): ranks
+#: are left to the kNN estimators.
+NEURAL_STANDARDIZATIONS = ("zscore", "none")
+
 
 @dataclass(frozen=True)
 class NeuralDefaults:
@@ -99,7 +106,7 @@ class NeuralDefaults:
     patience: int = 3
     test_fraction: float = 0.5
     validation_fraction: float = 0.0
-    standardize: bool = True
+    standardize: str | bool = "zscore"
     normal_scores: bool = False
     seed: int | None = None
     device: str = "cpu"
@@ -111,7 +118,7 @@ class NeuralDefaults:
 DEFAULTS = NeuralDefaults()
 
 #: The fewest samples in the training part and in the held-out part (see
-#: :mod:`mibench.neural.trainer`).
+#: :mod:`mibench.neural.fit_fixed`).
 MIN_PART = 8
 
 #: A critic score T(x, y) beyond ±this marks the step as diverged, for every critic

@@ -1,7 +1,7 @@
 """Density-model MI estimators: Barber–Agakov, CLUB and difference of entropies.
 
 Each trains a Gaussian conditional q(y | x) = N(μ(x), diag σ(x)²) (and, for DoE, a marginal
-q_Y(y)) by maximum likelihood in the shared trainer of :mod:`mibench.neural.trainer` — same
+q_Y(y)) by maximum likelihood in the shared trainer of :mod:`mibench.neural.fit_fixed` — same
 split, standardisation, Adam, batched seeds and held-out evaluation as the critic estimators
 — and reads MI out of its held-out log-densities (models and readouts:
 :mod:`mibench.neural.densities`). All values are in nats of the standardised data (MI does not
@@ -91,7 +91,7 @@ class _DensityEstimator(NeuralEstimator):
     and stops training early, as in any maximum-likelihood fit: selecting the largest readout
     instead would favour an over-fitted q for CLUB (σ(x) shrinking on the training pairs
     drives log q of held-out marginal pairs down, and CLUB up) and for DoE. Model scores
-    have no divergence limit (see :data:`~mibench.neural.trainer.SCORE_LIMIT`).
+    have no divergence limit (see :data:`~mibench.neural.defaults.SCORE_LIMIT`).
     """
 
     #: Whether the model also holds a marginal density q_Y(y).
@@ -103,7 +103,8 @@ class _DensityEstimator(NeuralEstimator):
     selection: ClassVar[str] = "log_likelihood"
     score_limit: ClassVar[float] = math.inf
 
-    def _check_objective_params(self) -> None:
+    def check_objective_params(self) -> None:
+        """``critic`` must be one of :data:`~mibench.neural.defaults.DENSITY_KINDS`."""
         if self.critic not in DENSITY_KINDS:
             raise ValueError(
                 f"critic must be one of {list(DENSITY_KINDS)} for {self.name}, got {self.critic!r}"

@@ -19,7 +19,9 @@ import torch
 
 from mibench.estimate import Estimate
 from mibench.neural.estimators import NeuralEstimator, _as_array
-from mibench.neural.trainer import PER_MEMBER, StepInfo, check_members, fit, fit_streaming
+from mibench.neural.fit_fixed import StepInfo, fit
+from mibench.neural.fit_streaming import fit_streaming
+from mibench.neural.settings import PER_MEMBER, check_members
 from mibench.validation import check_xy
 
 if TYPE_CHECKING:
@@ -81,16 +83,16 @@ def fit_ensemble(
     """Estimate I(X; Y) with every member, training all members as one batched model.
 
     Args:
-        members: estimators that :func:`~mibench.neural.trainer.check_members` accepts,
+        members: estimators that :func:`~mibench.neural.settings.check_members` accepts,
             e.g. ``replicate(MINE(), range(8))``.
         x: samples of X, ``(n, dim_x)`` (or ``(n,)``; numpy array or torch tensor), shared by
             all members; or a list of one such array per member (e.g. one data seed per
             member), all of the same shape.
         y: samples of Y, likewise.
-        on_step: called with a :class:`~mibench.neural.trainer.StepInfo` before the first
+        on_step: called with a :class:`~mibench.neural.fit_fixed.StepInfo` before the first
             step and after each step (parameters and batch rows of every member).
         held_out_error: also compute each member's held-out standard error (see
-            :func:`~mibench.neural.trainer.fit`).
+            :func:`~mibench.neural.fit_fixed.fit`).
 
     Returns:
         One :class:`~mibench.estimate.Estimate` per member, in order; ``fit_seconds`` and
@@ -137,7 +139,7 @@ def fit_streaming_ensemble(
     seed_e)``, exactly as ``members[e].estimate_streaming(task, n_steps)`` does.
 
     Args:
-        members: estimators that :func:`~mibench.neural.trainer.check_members` accepts.
+        members: estimators that :func:`~mibench.neural.settings.check_members` accepts.
         task: a :class:`~mibench.tasks.streaming.StreamingTask`.
         n_steps: steps to run; the task's whole schedule when None.
 

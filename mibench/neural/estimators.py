@@ -19,13 +19,12 @@ flo        FLO, critic g + u-network u(x, y)   FLO bound
 ``jsd`` and ``smile`` also record the raw JSD objective of the selected evaluation in
 ``Estimate.extras["jsd"]`` (2·JSD − 2 ln 2 at the optimum, not MI). Hyperparameters and their
 defaults are listed in :mod:`mibench.neural.defaults`; the training and estimate rules in
-:mod:`mibench.neural.trainer`.
+:mod:`mibench.neural.fit_fixed` and :mod:`mibench.neural.fit_streaming`.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 import sys
 import time
 from abc import abstractmethod
@@ -38,6 +37,7 @@ from mibench.estimate import Estimate
 from mibench.estimator import Estimator
 from mibench.neural.defaults import DEFAULTS, MIN_PART, OBJECTIVE_DEFAULTS, SCORE_LIMIT
 from mibench.registry import register_estimator
+from mibench.validation import check_real
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -91,8 +91,13 @@ class NeuralEstimator(Estimator):
     #: :attr:`extra_values` (density models select on their held-out likelihood).
     selection: ClassVar[str] = "value"
     #: A model score beyond ±this marks a training step as diverged (see
-    #: :data:`~mibench.neural.trainer.SCORE_LIMIT`).
+    #: :data:`~mibench.neural.defaults.SCORE_LIMIT`).
     score_limit: ClassVar[float] = SCORE_LIMIT
+    #: The cells of the neural estimators were first stored while ``standardize`` was a bool,
+    #: so their cell ids record the bool (:meth:`~mibench.estimator.Estimator.cell_params`).
+    param_aliases: ClassVar[dict[str, dict[Any, Any]]] = {
+        "standardize": {"zscore": True, "none": False}
+    }
 
     def __init__(
         self,
@@ -111,7 +116,7 @@ class NeuralEstimator(Estimator):
         patience: int = DEFAULTS.patience,
         test_fraction: float = DEFAULTS.test_fraction,
         validation_fraction: float = DEFAULTS.validation_fraction,
-        standardize: bool = DEFAULTS.standardize,
+        standardize: str | bool = DEFAULTS.standardize,
         normal_scores: bool = DEFAULTS.normal_scores,
         seed: int | None = DEFAULTS.seed,
         device: str = DEFAULTS.device,
@@ -206,8 +211,17 @@ class NeuralEstimator(Estimator):
         """
         return {}
 
-    def _check_objective_params(self) -> None:
-        """Validate the objective hyperparameters (none by default)."""
+    def check_objective_params(self) -> None:
+        """Validate the objective's own hyperparameters (none by default).
+
+        Those beyond the shared ones of this class: e.g. MINE's ``rate``, or a rule an
+        objective sets on a shared one (α-InfoNCE needs ``negatives="all"``). The trainer
+        calls it on every member before training, in
+        :func:`~mibench.neural.settings.shared_settings`.
+
+        Raises:
+            ValueError: naming the first invalid hyperparameter.
+        """
 
     def validate(self) -> None:
         """Check every hyperparameter, the ``device`` included (``cuda`` without CUDA is
@@ -216,7 +230,7 @@ class NeuralEstimator(Estimator):
         Raises:
             ValueError: naming the first invalid hyperparameter.
         """
-        from mibench.neural.trainer import shared_settings
+        from mibench.neural.settings import shared_settings
 
         shared_settings([self])
 
@@ -246,12 +260,12 @@ class NeuralEstimator(Estimator):
         return n
 
     def _estimate(self, x: np.ndarray, y: np.ndarray) -> Estimate:
-        from mibench.neural.trainer import fit
+        from mibench.neural.fit_fixed import fit
 
         return fit([self], [x], [y])[0]
 
     def _estimate_point(self, x: np.ndarray, y: np.ndarray, error_bar: str | None) -> Estimate:
-        from mibench.neural.trainer import fit
+        from mibench.neural.fit_fixed import fit
 
         return fit([self], [x], [y], held_out_error=error_bar == "held-out")[0]
 
@@ -269,7 +283,7 @@ class NeuralEstimator(Estimator):
         Raises:
             ValueError: for an invalid hyperparameter or ``n_steps``.
         """
-        from mibench.neural.trainer import fit_streaming
+        from mibench.neural.fit_streaming import fit_streaming
 
         start = time.perf_counter()
         result = fit_streaming([self], task, n_steps)[0]
@@ -340,13 +354,6 @@ def _jsd_value(t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Te
     return jsd_bound(t_joint, t_marginal)
 
 
-def _check_range(name: str, value: Any, ok: Callable[[float], bool], accepted: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be {accepted}, got {value!r}")
-    if not ok(float(value)):
-        raise ValueError(f"{name} must be {accepted}, got {value!r}")
-
-
 class DV(NeuralEstimator):
     """Donsker–Varadhan bound trained with its plain minibatch gradient (biased).
 
@@ -383,8 +390,9 @@ class MINE(NeuralEstimator):
         super().__init__(**kwargs)
         self.rate = rate
 
-    def _check_objective_params(self) -> None:
-        _check_range("rate", self.rate, lambda v: 0 < v <= 1, "a number in (0, 1]")
+    def check_objective_params(self) -> None:
+        """``rate`` must be a number in (0, 1]."""
+        check_real("rate", self.rate, 0, 1, low_open=True)
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
@@ -460,8 +468,9 @@ class JSD(_JSDTrained):
         super().__init__(**kwargs)
         self.shift = shift
 
-    def _check_objective_params(self) -> None:
-        _check_range("shift", self.shift, math.isfinite, "a finite number")
+    def check_objective_params(self) -> None:
+        """``shift`` must be a finite number."""
+        check_real("shift", self.shift)
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
@@ -489,8 +498,9 @@ class SMILE(_JSDTrained):
         super().__init__(**kwargs)
         self.tau = tau
 
-    def _check_objective_params(self) -> None:
-        _check_range("tau", self.tau, lambda v: v > 0, "a number > 0 (math.inf allowed)")
+    def check_objective_params(self) -> None:
+        """``tau`` must be a number > 0 (``math.inf`` allowed)."""
+        check_real("tau", self.tau, 0, low_open=True, finite=False)
 
     @classmethod
     def readout(cls, t_joint: Tensor, t_marginal: Tensor, hp: dict[str, Tensor]) -> Tensor:
@@ -620,8 +630,10 @@ class AlphaInfoNCE(NeuralEstimator):
         )
         self.alpha = alpha
 
-    def _check_objective_params(self) -> None:
-        _check_range("alpha", self.alpha, lambda v: 0 <= v <= 1, "a number in [0, 1]")
+    def check_objective_params(self) -> None:
+        """``alpha`` must be in [0, 1]; ``negatives`` must be ``"all"`` and ``eval_negatives``
+        None or ``"all"``."""
+        check_real("alpha", self.alpha, 0, 1)
         if not (isinstance(self.negatives, str) and self.negatives == "all"):
             raise ValueError(
                 f"negatives must be 'all' for alpha-infonce (its bound reads the full score "

@@ -43,8 +43,14 @@ class BatchedAdam:
 
     @torch.no_grad()
     def step(self) -> None:
-        """Apply one update from ``theta.grad`` and clear the gradient."""
+        """Apply one update from ``theta.grad`` and clear the gradient.
+
+        Raises:
+            RuntimeError: when ``theta`` has no gradient (no backward pass since the last step).
+        """
         grad = self.theta.grad
+        if grad is None:
+            raise RuntimeError("BatchedAdam.step() needs theta.grad: call backward() first")
         if self.decay:
             grad = grad + self.weight_decay * self.theta
         self.steps += 1

@@ -27,6 +27,7 @@ benchmark × regulariser × β × clip (:func:`~mibench.regularizers.bottleneck.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -79,14 +80,26 @@ def settings(betas: tuple[float, ...]) -> list[Setting]:
     ]
 
 
+class _GaussianKwargs(TypedDict):
+    """The protocol arguments of the Gaussian benchmarks (and, with more, of the digits')."""
+
+    steps: int
+    batch: int
+    lr: float
+
+
+class _DigitsKwargs(_GaussianKwargs):
+    readout_steps: int
+
+
 def benchmarks(scale: Scale) -> list[TrainingBenchmark]:
     """The two benchmarks and their references (one per β) at ``scale``."""
-    g = {
+    g: _GaussianKwargs = {
         "steps": scale.steps(GAUSSIAN_STEPS, floor=20),
         "batch": GAUSSIAN_BATCH,
         "lr": GAUSSIAN_LR,
     }
-    d = {
+    d: _DigitsKwargs = {
         "steps": scale.steps(DIGITS_STEPS, floor=20),
         "batch": DIGITS_BATCH,
         "lr": DIGITS_LR,
@@ -166,14 +179,27 @@ def _gaussian_plane(ax: Axes, summary: pd.DataFrame, styles) -> None:
         ax.annotate(
             f"β={beta:g}", (ix, iy), xytext=(4, -11), textcoords="offset points", fontsize=7
         )
-    for r in rows.itertuples(index=False):  # faint line: reached point → optimum at its β
-        if r.beta > 0 and np.isfinite(r.ix_exact_mean):
-            ix, iy, _ = ib.optimum(r.beta)
-            color = styles[r.regularizer][0]
-            ax.plot([r.ix_exact_mean, ix], [r.iy_exact_mean, iy], color=color, lw=0.5, alpha=0.3)
-    for (reg, clip), r in rows.groupby(["regularizer", "clip"], sort=True):
+    reached = zip(
+        _col(rows, "beta"),
+        rows["regularizer"],
+        _col(rows, "ix_exact_mean"),
+        _col(rows, "iy_exact_mean"),
+        strict=True,
+    )
+    for beta, reg, ix_mean, iy_mean in reached:  # faint line: reached point → optimum at its β
+        if beta > 0 and np.isfinite(ix_mean):
+            ix, iy, _ = ib.optimum(beta)
+            color = styles[reg][0]
+            ax.plot([ix_mean, ix], [iy_mean, iy], color=color, lw=0.5, alpha=0.3)
+    for (reg, clip), group in rows.groupby(["regularizer", "clip"], sort=True):
         _point(
-            ax, r, "ix_exact", "iy_exact", styles[reg], bool(clip), ms=6 if reg == "exact" else 5
+            ax,
+            group,
+            "ix_exact",
+            "iy_exact",
+            styles[str(reg)],
+            bool(clip),
+            ms=6 if reg == "exact" else 5,
         )
     ax.set_xlabel("I(X; Z) (nats, exact)")
     ax.set_ylabel("I(Z; Y) (nats, exact)")
@@ -263,8 +289,8 @@ def draw(drawing: Drawing) -> list[Path]:
     ax.set_title("(c) load_digits: test error against β (grey band: plain model)", fontsize=8)
 
     ax = axes[1, 1]
-    for (reg, clip), r in digits.groupby(["regularizer", "clip"], sort=True):
-        _point(ax, r, "ix_readout", "iy_readout", styles[reg], bool(clip))
+    for (reg, clip), group in digits.groupby(["regularizer", "clip"], sort=True):
+        _point(ax, group, "ix_readout", "iy_readout", styles[str(reg)], bool(clip))
     for r in digits[digits["regularizer"] == "vib"].itertuples(index=False):
         ax.annotate(
             f"VIB β={r.beta:g}",

@@ -168,8 +168,8 @@ def draw(drawing: Drawing) -> list[Path]:
     families = [f.name for f in FAMILIES if f.name in set(scores["family"])]
     for std, g in scores.groupby("standardize", sort=False):
         text = [
-            f"{r.score:.3g}" + (f" ({r.failed_variants} failed)" if r.failed_variants else "")
-            for r in g.itertuples()
+            f"{score:.3g}" + (f" ({failed} failed)" if failed else "")
+            for score, failed in zip(g["score"], g["failed_variants"], strict=True)
         ]
         wide = g.assign(text=text).pivot(index="estimator", columns="family", values="text")
         title = "with" if bool(std) else "without"

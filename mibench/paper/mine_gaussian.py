@@ -21,6 +21,7 @@ from mibench.report.figures import save_figure
 from mibench.report.metrics import summarize
 from mibench.report.palette import estimator_styles
 from mibench.tasks import list_tasks
+from mibench.tasks.gaussian import CorrelatedPairs
 
 #: Estimators of the figure (registry names).
 ESTIMATORS = ("mine", "mine-f", "ksg")
@@ -33,11 +34,19 @@ def plan(scale: Scale) -> FigureWork:
     return fixed_work(list_tasks("mine-gaussian"), ESTIMATORS, [N], SEEDS, scale, min_seeds=3)
 
 
+def _rho(task: object) -> float:
+    """ρ of a ``mine-gaussian`` task, whose distribution is a :class:`CorrelatedPairs`."""
+    dist = getattr(task, "distribution", None)
+    if not isinstance(dist, CorrelatedPairs):
+        raise TypeError(f"not a task of correlated normal pairs: {task!r}")
+    return dist.rho
+
+
 def draw(drawing: Drawing) -> list[Path]:
     """Write ``mine_gaussian.{png,pdf}`` and ``summary.csv`` into the run folder."""
     summary = summarize(drawing.results)
     tasks = {t.id: t for t in list_tasks("mine-gaussian")}
-    summary["rho"] = [tasks[t].distribution.rho for t in summary["task_id"]]
+    summary["rho"] = [_rho(tasks[t]) for t in summary["task_id"]]
     summary["d"] = [tasks[t].dim_x for t in summary["task_id"]]
     styles = estimator_styles(summary["label"])
     dims = sorted(summary["d"].unique())

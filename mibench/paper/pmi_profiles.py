@@ -54,13 +54,13 @@ def profiles(n: int) -> tuple[list[PMIProfile], list[str]]:
     """The profiles of the standard suite's tasks with densities at ``n`` draws, and the ids
     of the tasks without densities, both in suite order."""
     tasks = list_tasks("standard")
-    with_pmi = [has_pmi(t) for t in tasks]
-    drawn = [
-        pmi_profile(t, n=n, seed=SEED, bins=BINS)
-        for t, ok in zip(tasks, with_pmi, strict=True)
-        if ok
-    ]
-    return drawn, [t.id for t, ok in zip(tasks, with_pmi, strict=True) if not ok]
+    drawn, without = [], []
+    for t in tasks:
+        if has_pmi(t):
+            drawn.append(pmi_profile(t, n=n, seed=SEED, bins=BINS))
+        else:
+            without.append(t.id)
+    return drawn, without
 
 
 def profile_table(drawn: list[PMIProfile]) -> pd.DataFrame:

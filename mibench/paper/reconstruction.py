@@ -192,7 +192,7 @@ def draw(drawing: Drawing) -> list[Path]:
     table = training_metrics(drawing.results)
     seeds = int(table["seed"].nunique()) if len(table) else 0
     steps = ", ".join(
-        f"{int(n):,} ({task.removeprefix('reconstruction-')})"
+        f"{int(n):,} ({str(task).removeprefix('reconstruction-')})"
         for task, n in drawing.results.groupby("task_id")["n"].first().items()
     )
     text = drawing.caption(

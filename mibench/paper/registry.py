@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from mibench.named_registry import Registry
 from mibench.paper.scale import Scale
 from mibench.paper.work import FigureWork
 
@@ -92,24 +93,22 @@ class PaperFigure:
     draw: Callable[[Drawing], list[Path]]
 
 
-_FIGURES: dict[str, PaperFigure] = {}
+_FIGURES: Registry[PaperFigure] = Registry("figure")
 
 
 def register_figure(figure: PaperFigure) -> PaperFigure:
-    """Add ``figure`` to the registry and return it.
+    """Add ``figure`` to the registry and return it (registering the same figure again is a
+    no-op).
 
     Raises:
-        ValueError: when a figure of that name is registered already.
+        ValueError: when another figure of that name is registered already.
     """
-    if figure.name in _FIGURES:
-        raise ValueError(f"a paper figure named {figure.name!r} is already registered")
-    _FIGURES[figure.name] = figure
-    return figure
+    return _FIGURES.register(figure.name, figure)
 
 
 def list_figures() -> list[PaperFigure]:
     """The registered figures, in registration order."""
-    return list(_FIGURES.values())
+    return _FIGURES.values()
 
 
 def get_figure(name: str) -> PaperFigure:
@@ -118,9 +117,4 @@ def get_figure(name: str) -> PaperFigure:
     Raises:
         ValueError: for an unknown name, listing the registered ones.
     """
-    try:
-        return _FIGURES[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown figure {name!r}; the figures are {', '.join(_FIGURES)}"
-        ) from None
+    return _FIGURES.lookup(name)

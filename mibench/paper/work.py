@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mibench.harness.cells import Cell
-from mibench.harness.grid import Grid
+from mibench.harness.grid import Grid, fixed_sample_tasks
 from mibench.neural import DEFAULTS
 from mibench.paper.scale import Scale
+from mibench.protocols import TaskLike
 from mibench.registry import BUILTIN_MODULES, estimator_factory, get_estimator, list_estimators
-from mibench.tasks import Task
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def trains(name: str) -> bool:
 
 
 def fixed_work(
-    tasks: Sequence[Task],
+    tasks: Sequence[TaskLike],
     names: Sequence[str],
     ns: Sequence[int],
     seeds: int,
@@ -87,7 +87,7 @@ def fixed_work(
     estimator runs with its defaults.
 
     Args:
-        tasks: the tasks.
+        tasks: the tasks (fixed-sample ones: :func:`~mibench.harness.grid.fixed_sample_tasks`).
         names: registry names of the estimators.
         ns: sample sizes at full scale (equal sizes after shrinking are merged).
         seeds: replicate seeds at full scale.
@@ -103,7 +103,7 @@ def fixed_work(
         for name in names
     ]
     grid = Grid(
-        tasks=list(tasks),
+        tasks=fixed_sample_tasks(tasks),
         estimators=specs,
         ns=sorted({scale.n(n) for n in ns}),
         seeds=list(range(scale.seeds(seeds, floor=min_seeds))),

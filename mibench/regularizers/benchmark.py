@@ -34,49 +34,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import numpy as np
-
 from mibench.estimate import Estimate, Status
 from mibench.harness.cells import Cell, canonical_json
 from mibench.regularizers.term import MITerm, TrainingDiverged, check_term
+from mibench.validation import check_real, require
 
 #: The ``estimator`` of a cell of the plain model (no MI term in its loss).
 NO_REGULARIZER = "none"
-
-
-def check_int(name: str, value: object, low: int) -> int:
-    """``value`` as an int >= ``low`` (a protocol size: steps, batch size, ...).
-
-    Raises:
-        ValueError: naming ``name`` for a bool, a non-integer or a value below ``low``.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
-def check_positive(name: str, value: object) -> float:
-    """``value`` as a finite float > 0 (a learning rate, a noise sd, ...).
-
-    Raises:
-        ValueError: naming ``name`` for a bool, a non-number, or a value not finite and > 0.
-    """
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def check_beta(beta: object) -> float:
-    """``beta`` as a finite float >= 0, the weight of an MI term.
-
-    Raises:
-        ValueError: naming ``beta`` for a bool, a non-number, a negative or non-finite value.
-    """
-    ok = isinstance(beta, (int, float, np.integer, np.floating)) and not isinstance(beta, bool)
-    if not ok or not math.isfinite(beta) or beta < 0:
-        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
-    return float(beta)
 
 
 @dataclass(frozen=True)
@@ -101,9 +65,8 @@ class Setting:
     mi: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        b = check_beta(self.beta)
-        if not isinstance(self.clip, bool):
-            raise ValueError(f"clip must be a bool, got {self.clip!r}")
+        b = check_real("beta", self.beta, 0)
+        require(isinstance(self.clip, bool), "clip", self.clip, "a bool")
         if self.regularizer == NO_REGULARIZER:
             if b != 0 or self.clip or self.mi:
                 raise ValueError(

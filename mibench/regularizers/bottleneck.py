@@ -69,13 +69,11 @@ from mibench.regularizers.benchmark import (
     Setting,
     TrainingBenchmark,
     TrainingRun,
-    check_beta,
-    check_int,
-    check_positive,
 )
 from mibench.regularizers.gaussian import logdet
 from mibench.regularizers.summary import summarize_training
 from mibench.regularizers.term import MITerm, TrainingDiverged, backward_with_mi
+from mibench.validation import check_int, check_real
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -167,7 +165,7 @@ class GaussianIB:
         Raises:
             ValueError: naming ``beta_c`` unless it is a finite number > 0.
         """
-        beta_c = check_positive("beta_c", beta_c)
+        beta_c = check_real("beta_c", beta_c, 0, low_open=True)
         num = beta_c * (1.0 - self.lambdas) - 1.0
         on = self._active & (num > 0)
         alpha2 = np.where(on, num / (np.where(on, self.lambdas, 1.0) * self.r), 0.0)
@@ -202,7 +200,7 @@ class GaussianIB:
         Raises:
             ValueError: naming ``beta_c`` unless it is a finite number > 0.
         """
-        beta_c = check_positive("beta_c", beta_c)
+        beta_c = check_real("beta_c", beta_c, 0, low_open=True)
         on = self._active & (beta_c * (1.0 - self.lambdas) > 1.0)
         lam = self.lambdas[on]
         ix = 0.5 * np.log((beta_c - 1.0) * (1.0 - lam) / lam).sum()
@@ -245,7 +243,7 @@ class GaussianIB:
         Raises:
             ValueError: naming ``beta`` for a negative or non-finite value.
         """
-        beta = check_beta(beta)
+        beta = check_real("beta", beta, 0)
         if beta == 0:
             return math.inf, self.mi_xy, -self.mi_xy
         ix, iy = self.point(1.0 / beta)
@@ -368,7 +366,7 @@ class BottleneckGaussian(TrainingBenchmark):
     def __init__(self, steps: int = 400, batch: int = 128, lr: float = 1e-2) -> None:
         self.steps = check_int("steps", steps, 2)
         self.batch = check_int("batch", batch, 2)
-        self.lr = check_positive("lr", lr)
+        self.lr = check_real("lr", lr, 0, low_open=True)
         self.trace_every = max(1, self.steps // 50)
         self.window = max(1, min(100, self.steps // 4))
         self.problem = GAUSSIAN_IB
@@ -472,9 +470,11 @@ class _Reference:
     reference: ClassVar[str]
     beta: float
 
-    def _init_reference(self, beta: float) -> None:
-        self.beta = check_beta(beta)
-        self.id = f"{self.base_id}-{self.reference}-b{self.beta:g}"  # type: ignore[misc]
+    def _init_reference(self, beta: float, name: str) -> None:
+        """Check β; set the instance's id and display name (``name`` formatted with β)."""
+        self.beta = check_real("beta", beta, 0)
+        self.id = f"{self.base_id}-{self.reference}-b{self.beta:g}"
+        self.name = name.format(beta=self.beta)
 
     @property
     def label(self) -> str:
@@ -518,8 +518,7 @@ class BottleneckGaussianExact(_Reference, BottleneckGaussian):
 
     def __init__(self, beta: float, steps: int = 400, batch: int = 128, lr: float = 1e-2) -> None:
         BottleneckGaussian.__init__(self, steps, batch, lr)
-        self._init_reference(beta)
-        self.name = f"Gaussian bottleneck, exact I(X; Z) term, β = {self.beta:g}"
+        self._init_reference(beta, "Gaussian bottleneck, exact I(X; Z) term, β = {beta:g}")
 
     def _term(self, term: MITerm, x: Tensor, z: Tensor, w: Tensor) -> Tensor:
         return _exact_ix_torch(w, self._sigma_x64).to(torch.float32)
@@ -730,7 +729,7 @@ class BottleneckDigits(TrainingBenchmark):
     ) -> None:
         self.steps = check_int("steps", steps, 2)
         self.batch = check_int("batch", batch, 2)
-        self.lr = check_positive("lr", lr)
+        self.lr = check_real("lr", lr, 0, low_open=True)
         self.dim_z = check_int("dim_z", dim_z, 1)
         self.dim_y = self.dim_z
         self.hidden = check_int("hidden", hidden, 1)
@@ -857,8 +856,7 @@ class BottleneckDigitsVIB(_Reference, BottleneckDigits):
 
     def __init__(self, beta: float, **protocol: Any) -> None:
         BottleneckDigits.__init__(self, **protocol)
-        self._init_reference(beta)
-        self.name = f"Information bottleneck on load_digits, VIB term, β = {self.beta:g}"
+        self._init_reference(beta, "Information bottleneck on load_digits, VIB term, β = {beta:g}")
 
     def _term(self, term: MITerm, x: Tensor, z: Tensor, mu: Tensor, sigma: Tensor) -> Tensor:
         return _kl_to_standard(mu, sigma).mean()
@@ -890,14 +888,11 @@ def summary_table(results: pd.DataFrame, benchmarks: Sequence[TrainingBenchmark]
     """
     summary = summarize_training(results)
     refs = {b.id: b for b in benchmarks if isinstance(b, _Reference)}
-    for i, row in summary.iterrows():
-        ref = refs.get(row["benchmark"])
+    for i, bench in zip(summary.index, summary["benchmark"], strict=True):
+        ref = refs.get(bench)
         if ref is not None:
-            summary.loc[i, ["benchmark", "regularizer", "beta"]] = [
-                ref.base_id,
-                ref.reference,
-                ref.beta,
-            ]
+            relabel: list[str | float] = [ref.base_id, ref.reference, ref.beta]
+            summary.loc[i, ["benchmark", "regularizer", "beta"]] = relabel
     order = {"none": 0, "exact": 1, "vib": 1}
     summary["_o"] = [order.get(r, 2) for r in summary["regularizer"]]
     summary = summary.sort_values(["benchmark", "_o", "regularizer", "beta", "clip"])

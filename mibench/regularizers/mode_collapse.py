@@ -91,10 +91,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from mibench.neural.trainer import torch_threads
-from mibench.regularizers.benchmark import TrainingBenchmark, TrainingRun, check_int
+from mibench.neural.settings import torch_threads
+from mibench.regularizers.benchmark import TrainingBenchmark, TrainingRun
 from mibench.regularizers.gaussian import gaussian_kl
 from mibench.regularizers.term import MITerm, TrainingDiverged, backward_with_mi
+from mibench.validation import check_int
 
 #: Grid25: centres {−4, −2, 0, 2, 4}² and the sd of each mode.
 GRID_SPACING, GRID_SD = 2.0, 0.05
@@ -261,8 +262,7 @@ def histogram_metrics(labels: np.ndarray, n_modes: int, min_count: int) -> dict[
         raise ValueError("labels must be a non-empty 1-d array")
     if labels.min() < -1 or labels.max() >= n_modes:
         raise ValueError(f"labels must lie in -1..{n_modes - 1}")
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
+    check_int("min_count", min_count, 1)
     good = labels[labels >= 0]
     counts = np.bincount(good, minlength=n_modes)
     return {

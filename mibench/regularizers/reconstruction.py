@@ -56,9 +56,6 @@ from mibench.baselines.kl import kl_entropy
 from mibench.regularizers.benchmark import (
     TrainingBenchmark,
     TrainingRun,
-    check_beta,
-    check_int,
-    check_positive,
 )
 from mibench.regularizers.gaussian import (
     as_covariance,
@@ -68,6 +65,7 @@ from mibench.regularizers.gaussian import (
     logdet,
 )
 from mibench.regularizers.term import MITerm, TrainingDiverged, backward_with_mi
+from mibench.validation import check_int, check_real
 
 _LN_2PI = math.log(2.0 * math.pi)
 
@@ -323,8 +321,8 @@ class LinearGaussianReconstruction(TrainingBenchmark):
     ) -> None:
         self.steps = check_int("steps", steps, 1)
         self.batch = check_int("batch", batch, 2)
-        self.lr = check_positive("lr", lr)
-        self.noise_sd = check_positive("noise_sd", noise_sd)
+        self.lr = check_real("lr", lr, 0, low_open=True)
+        self.noise_sd = check_real("noise_sd", noise_sd, 0, low_open=True)
         self.trace_every = check_int("trace_every", trace_every, 1)
         self.window = min(100, self.steps)
         self.sigma_x = linear_sigma_x()
@@ -353,7 +351,7 @@ class LinearGaussianReconstruction(TrainingBenchmark):
             ValueError: naming ``beta`` when negative or not finite.
             TrainingDiverged: when the critic, the term or the reconstruction loss is not finite.
         """
-        check_beta(beta)
+        check_real("beta", beta, 0)
         g = torch.Generator().manual_seed(int(seed))
         d_x, d_z = self.dim_x, self.dim_y
         w = (0.1 * torch.randn(d_z, d_x, generator=g)).requires_grad_()
@@ -522,8 +520,8 @@ class DigitsReconstruction(TrainingBenchmark):
     ) -> None:
         self.steps = check_int("steps", steps, 1)
         self.batch = check_int("batch", batch, 2)
-        self.lr = check_positive("lr", lr)
-        self.noise_sd = check_positive("noise_sd", noise_sd)
+        self.lr = check_real("lr", lr, 0, low_open=True)
+        self.noise_sd = check_real("noise_sd", noise_sd, 0, low_open=True)
         self.draws = check_int("draws", draws, 1)
         self.trace_every = check_int("trace_every", trace_every, 1)
         self.window = min(100, self.steps)
@@ -540,7 +538,7 @@ class DigitsReconstruction(TrainingBenchmark):
             ValueError: naming ``beta`` when negative or not finite.
             TrainingDiverged: when the critic, the term or the loss is not finite.
         """
-        check_beta(beta)
+        check_real("beta", beta, 0)
         train_x, test_x = (torch.tensor(a) for a in digits_split())
         g = torch.Generator().manual_seed(int(seed))
         h, d_x, d_z = self.hidden, self.dim_x, self.dim_y

@@ -26,9 +26,9 @@ def training_metrics(results: pd.DataFrame) -> pd.DataFrame:
         the metrics (sorted by name).
     """
     rows = []
-    for r in results.itertuples(index=False):
-        params = json.loads(r.params_json)
-        extras = json.loads(r.extras_json or "{}")
+    for r in results.to_dict("records"):
+        params = json.loads(r["params_json"])
+        extras = json.loads(r["extras_json"] or "{}")
         metrics = {
             k: float(v)
             for k, v in extras.items()
@@ -36,15 +36,15 @@ def training_metrics(results: pd.DataFrame) -> pd.DataFrame:
         }
         rows.append(
             {
-                "benchmark": r.task_id,
-                "regularizer": r.estimator,
+                "benchmark": r["task_id"],
+                "regularizer": r["estimator"],
                 "beta": float(params["beta"]),
                 "clip": bool(params["clip"]),
-                "label": r.label,
-                "seed": int(r.seed),
-                "status": r.status,
-                "mi_estimate": r.mi_estimate,
-                "mi_true": r.mi_true,
+                "label": r["label"],
+                "seed": int(r["seed"]),
+                "status": r["status"],
+                "mi_estimate": r["mi_estimate"],
+                "mi_true": r["mi_true"],
                 **metrics,
             }
         )

@@ -44,15 +44,16 @@ from torch import Tensor
 from mibench.devices import resolve_device
 from mibench.neural.clipping import set_adaptive_clipped_grads
 from mibench.neural.critics import negatives_per_sample, pair_index
+from mibench.neural.defaults import SCORE_LIMIT
 from mibench.neural.estimators import NeuralEstimator
 from mibench.neural.optim import BatchedAdam
-from mibench.neural.trainer import SCORE_LIMIT, shared_settings
+from mibench.neural.settings import shared_settings
 from mibench.registry import estimator_factory, get_estimator, list_estimators, parse_spec
 
 
 class TrainingDiverged(RuntimeError):
     """A critic or an outer model produced a non-finite value during training (or, with
-    ``exploded``, a critic score beyond ±:data:`~mibench.neural.trainer.SCORE_LIMIT`).
+    ``exploded``, a critic score beyond ±:data:`~mibench.neural.defaults.SCORE_LIMIT`).
 
     Attributes:
         step: the training step (counted from 1) at which it happened.
@@ -252,7 +253,7 @@ class MITerm:
             ValueError: naming ``x`` or ``y`` for a wrong shape.
             TrainingDiverged: when ``x`` or ``y`` holds NaN or inf, the objective or the
                 readout is not finite, or a critic
-                score is beyond ±:data:`~mibench.neural.trainer.SCORE_LIMIT` (the trainer's
+                score is beyond ±:data:`~mibench.neural.defaults.SCORE_LIMIT` (the trainer's
                 divergence rule).
         """
         self._check(x, y)

@@ -150,7 +150,9 @@ def best_configurations(results: pd.DataFrame) -> pd.DataFrame:
     for (task_id, estimator, n), group in results.groupby(
         ["task_id", "estimator", "n"], sort=False
     ):
-        by_label = dict(tuple(group.groupby("label", sort=False)))
+        by_label: dict[str, pd.DataFrame] = {
+            str(lab): g for lab, g in group.groupby("label", sort=False)
+        }
         if len(by_label) < 2:
             continue
         selection, evaluation, optimistic = split_seeds(group["seed"].astype(int).tolist())
@@ -158,9 +160,10 @@ def best_configurations(results: pd.DataFrame) -> pd.DataFrame:
         evaluate = {lab: _rmse(g[g["seed"].isin(evaluation)]) for lab, g in by_label.items()}
         winner = _smallest({lab: v[0] for lab, v in select.items()})
         hindsight = _smallest({lab: v[0] for lab, v in evaluate.items()})
-        default = estimator if estimator in by_label else None
+        default = str(estimator) if estimator in by_label else None
         missing = (np.nan, np.nan, np.nan)
-        won, base = evaluate.get(winner, missing), evaluate.get(default, missing)
+        won = evaluate[winner] if winner is not None else missing
+        base = evaluate[default] if default is not None else missing
         unfit = [lab for lab, v in select.items() if not np.isfinite(v[0])]
         rows.append(
             {

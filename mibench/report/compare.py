@@ -132,7 +132,9 @@ class CompareResult:
 
 
 def _table(df: pd.DataFrame, max_rows: int) -> str:
-    text = tabulate(df.head(max_rows), headers="keys", showindex=False, floatfmt=".4g")
+    head = df.head(max_rows)
+    # tabulate takes a DataFrame (its documented input); types-tabulate does not list it
+    text = tabulate(head, headers="keys", showindex=False, floatfmt=".4g")  # type: ignore[arg-type]
     more = len(df) - max_rows
     return text + (f"\n... and {more} more rows" if more > 0 else "")
 

@@ -37,6 +37,7 @@ Carlo estimate (``mi_true_stderr`` > 0) it is taken as exact here.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,10 +216,11 @@ def coverage_table(results: pd.DataFrame) -> pd.DataFrame:
     results["error_bar"] = results["error_bar"].where(results["error_bar"].notna(), single)
     with_interval = _interval_mask(results)
     rows = []
-    for key, g in results.groupby(COVERAGE_GROUP, sort=False, dropna=False):
+    for group_key, g in results.groupby(COVERAGE_GROUP, sort=False, dropna=False):
         if not with_interval.loc[g.index].any():
             continue
-        key = tuple(None if pd.isna(k) else k for k in key)
+        values: tuple[Any, ...] = group_key  # column values (the stubs say only Hashable)
+        key = tuple(None if pd.isna(k) else k for k in values)
         rows.append(
             {
                 **dict(zip(COVERAGE_GROUP, key, strict=True)),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,8 +28,11 @@ from matplotlib.ticker import FixedLocator, NullLocator
 from mibench.report.metrics import summarize
 from mibench.report.palette import EstimatorStyle, estimator_styles
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # matplotlib >= 3.8; only for the annotation
+
 #: rcParams applied when saving: TrueType fonts embedded in PDF and PostScript.
-SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42}
+SAVE_RC: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42}
 #: Formats written by :func:`save_figure` unless told otherwise.
 FORMATS = ("png", "pdf")
 #: Diverging colormap of the heatmap (red: overestimate, blue: underestimate).
@@ -88,7 +92,7 @@ def short_count(n: float) -> str:
     return f"{n:g}"
 
 
-def set_log_n_axis(ax: Axes, ns: Sequence[float], fontsize: float = 7) -> None:
+def set_log_n_axis(ax: Axes, ns: Iterable[float], fontsize: float = 7) -> None:
     """Log x axis with ticks at the run's sample sizes, labelled in short form.
 
     Every n gets a tick; a label is left out where it would sit closer than
@@ -186,11 +190,12 @@ def plot_heatmap(summary: pd.DataFrame, n: int, styles: Styles | None = None) ->
         vmin=-HEATMAP_CLIP,
         vmax=HEATMAP_CLIP,
     )
+    means_v, colour_v, failed_v = (f.to_numpy(dtype=float) for f in (means, colour, failed))
     for i in range(len(tasks)):
         for j in range(len(labels)):
-            m, c = means.iat[i, j], colour.iat[i, j]
+            m, c = means_v[i, j], colour_v[i, j]
             text = "failed" if pd.isna(m) else f"{m:.2f}"
-            if not pd.isna(m) and failed.iat[i, j] > 0:
+            if not pd.isna(m) and failed_v[i, j] > 0:
                 text += "*"  # some seeds were not ok: the mean is over the others
             dark = not pd.isna(c) and abs(c) > 0.6 * HEATMAP_CLIP
             ax.text(
@@ -432,7 +437,7 @@ def plot_throughput(summary: pd.DataFrame, styles: Styles | None = None) -> Figu
     for ax, (column, unit, empty_note) in zip(axes, panels, strict=True):
         per_n = summary.groupby(["label", "n"])[column].median().dropna().reset_index()
         for label, s in per_n.groupby("label"):
-            st = styles[label]
+            st = styles[str(label)]
             ax.plot(s["n"], s[column], color=st.color, marker=st.marker, label=st.display_name)
         if per_n.empty:
             ax.text(0.5, 0.5, empty_note, ha="center", va="center", transform=ax.transAxes)
@@ -476,7 +481,7 @@ def plot_traces(
         t = joined[joined["task_id"] == task]
         for (label, _), c in t.groupby(["label", "cell_id"]):
             c = c.sort_values("step")
-            color = styles[label].color
+            color = styles[str(label)].color
             ax.plot(c["step"], c["test_value"], color=color, lw=1.2, alpha=0.8)
             ax.plot(c["step"], c["train_value"], color=color, lw=0.8, ls=":", alpha=0.8)
         ax.axhline(t["mi_true"].iloc[0], color="black", ls="--", lw=1)

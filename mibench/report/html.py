@@ -160,7 +160,7 @@ def _families(results: pd.DataFrame) -> dict[str, str]:
     if "task_tags" not in results.columns:
         return {}
     tags = results.drop_duplicates("task_id").set_index("task_id")["task_tags"]
-    return {t: "" if pd.isna(v) else str(v) for t, v in tags.items()}
+    return {str(t): "" if pd.isna(v) else str(v) for t, v in tags.items()}
 
 
 def summary_table(summary: pd.DataFrame, families: dict[str, str]) -> Table:
@@ -321,7 +321,9 @@ def _trace_columns(cell_ids: pd.Series, traces: pd.DataFrame) -> tuple[dict, lis
         traces["cell_id"].to_numpy(), return_index=True, return_counts=True
     )
     where = {cell: (int(a), int(c)) for cell, a, c in zip(ids, first, counts, strict=True)}
-    keep, spans, length = [], [], 0
+    keep: list[np.ndarray] = []
+    spans: list[list[int] | None] = []
+    length = 0
     for cell in cell_ids:
         if cell not in where:
             spans.append(None)

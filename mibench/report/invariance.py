@@ -85,7 +85,7 @@ SCORE_COLUMNS = [
 
 def has_pairs(results: pd.DataFrame) -> bool:
     """True when ``results`` holds cells of a paired invariance study."""
-    return "paired_base" in results.columns and results["paired_base"].notna().any()
+    return "paired_base" in results.columns and bool(results["paired_base"].notna().any())
 
 
 def paired_deltas(results: pd.DataFrame) -> pd.DataFrame:
@@ -182,7 +182,8 @@ def invariance_scores(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (est, family, std), g in table.groupby(["estimator", "family", "standardize"]):
         measured = g[g["pairs"] > 0]
-        worst = measured.loc[measured["rel_shift"].idxmax()] if len(measured) else None
+        # the first row of the largest rel_shift (NaN skipped), as idxmax then loc gives it
+        worst = measured.iloc[measured["rel_shift"].argmax()] if len(measured) else None
         rows.append(
             {
                 "estimator": est,

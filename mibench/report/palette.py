@@ -138,7 +138,8 @@ def _hash(text: str) -> int:
 
 def _mix(color: str, towards: str, amount: float) -> str:
     rgb, target = to_rgb(color), to_rgb(towards)
-    return to_hex(tuple(c + (t - c) * amount for c, t in zip(rgb, target, strict=True)))
+    r, g, b = (c + (t - c) * amount for c, t in zip(rgb, target, strict=True))
+    return to_hex((r, g, b))
 
 
 def _split(label: str) -> tuple[str, str | None]:

@@ -119,7 +119,7 @@ def bound_notes(estimators: Iterable[str]) -> list[str]:
         if getattr(cls, "bound", "") == "approximate upper bound":
             notes.append(
                 f"{name}: an approximate upper bound on I(X; Y), above it only where its "
-                f"learned q(y | x) matches p(y | x) ({cls.source})."
+                f"learned q(y | x) matches p(y | x) ({getattr(cls, 'source', '')})."
             )
     return notes
 
