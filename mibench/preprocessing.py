@@ -35,7 +35,7 @@ def standardize_method(value: object, accepted: tuple[str, ...] = STANDARDIZATIO
         ValueError: naming ``standardize`` and the value when it is neither a bool nor one of
             ``accepted``.
     """
-    method = STANDARDIZE_ALIASES[value] if isinstance(value, bool) else value
+    method = STANDARDIZE_ALIASES[bool(value)] if isinstance(value, (bool, np.bool_)) else value
     if not isinstance(method, str) or method not in accepted:
         choices = ", ".join(repr(m) for m in accepted)
         raise ValueError(f"standardize must be one of {choices} (or True/False), got {value!r}")

@@ -48,8 +48,10 @@ def register_estimator(
 
     Raises:
         ValueError: when ``name`` is malformed or already registered (to another factory)
-            and ``replace`` is false.
+            and ``replace`` is false (the built-in estimators are loaded first, so a
+            built-in's name is refused however early it is registered).
     """
+    _REGISTRY.load()
     _REGISTRY.register(name, factory, replace=replace)
 
 

@@ -8,6 +8,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 python="${1:-python}"
+case "$python" in */*) python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")" ;; esac
 copy="$(mktemp -d)"
 trap 'rm -rf "$copy"' EXIT
 "$python" -m pip install --quiet --no-deps --target "$copy/site" "$repo"

@@ -248,7 +248,7 @@ def test_sizes_are_checked_up_front():
 @pytest.mark.parametrize(
     ("spec", "match"),
     [
-        ("mine[lr=abc]", "lr must be a number > 0"),
+        ("mine[lr=abc]", "lr must be a finite number > 0"),
         ("mine[rate=3]", "rate must be"),
         ("infonce[batch_size=1]", "batch_size must be"),
         ("ksg[k=banana]", "k must be"),
@@ -358,3 +358,16 @@ def test_mi_term_and_backward_with_mi_refuse_bad_arguments():
         backward_with_mi(main_loss, 0.0, [a], clip=True)
     backward_with_mi(main_loss, torch.tensor(0.0), [a], clip=True)  # a constant MI term
     assert a.grad.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"lr": float("inf")}, "lr must be a finite number > 0, got inf"),
+        ({"weight_decay": float("nan")}, "weight_decay must be a finite number >= 0, got nan"),
+    ],
+)
+def test_a_non_finite_learning_rate_or_weight_decay_is_refused(params, match):
+    # lr=inf once passed validation and gave a NaN estimate flagged diverged at step 2.
+    with pytest.raises(ValueError, match=match):
+        mibench.get_estimator("mine", **params).validate()

@@ -30,6 +30,7 @@ def xy() -> tuple[np.ndarray, np.ndarray]:
 def test_standardize_method_reads_bools_as_zscore_and_none():
     assert standardize_method(True) == "zscore"
     assert standardize_method(False) == "none"
+    assert standardize_method(np.True_) == "zscore" and standardize_method(np.False_) == "none"
     assert [standardize_method(m) for m in STANDARDIZATIONS] == list(STANDARDIZATIONS)
     with pytest.raises(ValueError, match=r"standardize must be one of .* got 'rank'"):
         standardize_method("rank", ("zscore", "none"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -200,3 +202,19 @@ def test_figure_registry_messages():
     assert register_figure(figures[0]) is figures[0]  # the same figure again: fine
     with pytest.raises(ValueError, match=f"a figure named '{figures[0].name}' is already"):
         register_figure(dataclasses.replace(figures[1], name=figures[0].name))
+
+
+def test_a_builtin_name_is_refused_even_before_the_builtins_are_loaded():
+    # A fresh process: registering "ksg" first must not shadow the built-in (and break the
+    # loading of every other built-in later).
+    code = (
+        "import mibench\n"
+        "try:\n"
+        "    mibench.register('ksg', lambda x, y: 0.1)\n"
+        "except ValueError as exc:\n"
+        "    print('refused:', exc)\n"
+        "print(type(mibench.get_estimator('kl')).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "refused: an estimator named 'ksg' is already registered" in done.stdout
+    assert done.stdout.strip().endswith("KLMI")

@@ -200,3 +200,16 @@ def test_missing_members_sees_slots_and_instance_attributes():
     assert missing_members(slotted, TaskInfo)[:2] == ["name", "tags"]  # id, version: slots
     assert missing_members(Plain(), TaskInfo)[:2] == ["name", "tags"]
     assert missing_members(PluginPair, FixedSampleTask)[0] == "id"  # a class is not a task
+
+
+def test_a_grid_refuses_an_unregistered_object_that_is_not_a_task_before_any_cell():
+    class Broken:
+        id, version, name, tags, citation, streaming = "broken", 1, "broken", (), "", False
+        dim_x = 1
+        mi = 0.0
+
+        def sample(self, n, seed):
+            raise AssertionError("no cell may run")
+
+    with pytest.raises(TypeError, match="Broken is not a fixed-sample task .* lacks dim_y"):
+        Grid(tasks=[Broken()], estimators=["ksg"], ns=[100], seeds=[0])

@@ -15,6 +15,7 @@ from mibench.harness.cells import Cell, canonical_json, identity_params
 from mibench.harness.jobs import can_batch
 from mibench.protocols import FixedSampleTask, StreamingTaskLike, TaskLike
 from mibench.registry import expand_sweep, get_estimator, parse_spec
+from mibench.tasks.registry import check_task
 
 #: The most cells one grid may hold (its cells are listed in memory before a run).
 MAX_CELLS = 2_000_000
@@ -32,9 +33,13 @@ def fixed_sample_tasks(tasks: Iterable[TaskLike]) -> list[FixedSampleTask]:
     """``tasks`` as a list of fixed-sample tasks, the only kind a :class:`Grid` runs.
 
     Raises:
+        TypeError: for an object that lacks members of its task protocol, naming them (as
+            :func:`~mibench.tasks.registry.register_task` does for a task it registers).
         ValueError: naming the streaming tasks among ``tasks`` (and where their runs are made).
     """
     tasks = list(tasks)
+    for task in tasks:
+        check_task(task)
     streaming = [t.id for t in tasks if getattr(t, "streaming", False)]
     if streaming:
         raise ValueError(

@@ -21,7 +21,7 @@ from mibench.devices import resolve_device
 from mibench.neural.critics import check_negatives, negatives_per_sample
 from mibench.neural.defaults import NEURAL_STANDARDIZATIONS
 from mibench.preprocessing import standardize_method
-from mibench.validation import is_int, is_real, require
+from mibench.validation import check_real, is_int, is_real, require
 
 if TYPE_CHECKING:
     from mibench.protocols import NeuralObjective
@@ -73,9 +73,8 @@ def _check_member(params: dict[str, Any]) -> None:
         ValueError: naming the first invalid one of ``lr``, ``weight_decay``, ``max_steps``,
             ``patience`` and ``seed``.
     """
-    require(is_real(params["lr"]) and params["lr"] > 0, "lr", params["lr"], "a number > 0")
-    wd = params["weight_decay"]
-    require(is_real(wd) and wd >= 0, "weight_decay", wd, "a number >= 0")
+    check_real("lr", params["lr"], 0, low_open=True)
+    check_real("weight_decay", params["weight_decay"], 0)
     for name in ("max_steps", "patience"):
         require(is_int(params[name]) and params[name] >= 1, name, params[name], "an int >= 1")
     seed = params["seed"]
