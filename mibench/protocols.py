@@ -190,7 +190,7 @@ class NeuralObjective(Protocol):
         selection: the held-out value whose largest value selects the evaluation reported
             (``"value"``: the readout; else one of :attr:`extra_values`).
         score_limit: a model score beyond ±this marks a step as diverged (inf: no limit).
-        seed: the member's seed (None: fresh entropy).
+        seed: the member's seed (None: seed 0).
         max_steps: the member's most training steps.
         patience: evaluations without a new best before the member stops.
     """

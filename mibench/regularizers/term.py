@@ -126,7 +126,7 @@ class MITerm:
     Args:
         estimator: a neural estimator spec (``"mine"``, ``"infonce[critic=joint]"``) or
             instance; its critic architecture, ``negatives``, ``lr``, ``weight_decay``,
-            ``seed`` (None: fresh entropy), ``device`` and objective hyperparameters (MINE's
+            ``seed`` (None: seed 0), ``device`` and objective hyperparameters (MINE's
             ``rate``, SMILE's ``tau``, JSD's ``shift``) are used. ``batch_size``,
             ``max_steps``, ``dtype`` and the held-out settings are not: the outer loop sets
             the batches, and the critic always runs in float32 (its scores reduce in float64
