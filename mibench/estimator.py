@@ -76,10 +76,11 @@ class Estimator(ABC):
         params = self.get_params()
         for name, aliases in self.param_aliases.items():
             value = params.get(name)
-            # By type and value: 1 is not True, and an unhashable value has no alias.
+            # Matched by type and value, so that 1 is not taken for True.
             for alias, canonical in aliases.items():
                 if type(value) is type(alias) and value == alias:
                     params[name] = canonical
+                    break
         return params
 
     def set_params(self: _E, **params: Any) -> _E:
