@@ -142,20 +142,21 @@ class KLMI(NeighbourEstimator):
         check_choice("norm", self.norm, NORMS)
 
     def _estimate_prepared(
-        self, prepared: Prepared, backend: str, conventions: dict[str, Any]
+        self, prepared: Prepared, ks: tuple[int, ...], backend: str, conventions: dict[str, Any]
     ) -> Estimate:
+        (k,) = ks
         parts = {
             "h_x": (prepared.x, "x"),
             "h_y": (prepared.y, "y"),
             "h_xy": (np.hstack([prepared.x, prepared.y]), "the joint sample (x, y)"),
         }
         h = {
-            key: _entropy(a, self.k, self.norm, backend, self.device, label)
+            key: _entropy(a, k, self.norm, backend, self.device, label)
             for key, (a, label) in parts.items()
         }
         extras: dict[str, Any] = {
             "estimator": "Kozachenko–Leonenko three-entropy MI",
-            "k": self.k,
+            "k": k,
             "norm": self.norm,
             **h,
             **conventions,

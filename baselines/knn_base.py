@@ -65,6 +65,11 @@ class NeighbourEstimator(BaselineEstimator):
             return ks
         return (check_int("k", self.k, 1),)
 
+    def _ks_for(self, dim_x: int, dim_y: int) -> tuple[int, ...]:
+        """The values of k used on X of dimension ``dim_x`` and Y of ``dim_y`` (the first is the
+        reported one); the given ``k`` unless a subclass adapts its default to the dimension."""
+        return self._ks()
+
     def _check_params(self) -> None:
         super()._check_params()
         self._ks()
@@ -74,10 +79,10 @@ class NeighbourEstimator(BaselineEstimator):
         check_device(self.device)
 
     def required_samples(self, dim_x: int, dim_y: int) -> int:
-        return max(self._ks()) + 1
+        return max(self._ks_for(dim_x, dim_y)) + 1
 
     def _check_n(self, n: int, dim_x: int, dim_y: int) -> None:
-        kmax = max(self._ks())
+        kmax = max(self._ks_for(dim_x, dim_y))
         if n <= kmax:
             raise ValueError(
                 f"{type(self).__name__} needs more samples than neighbours: n={n} samples must "
@@ -98,6 +103,7 @@ class NeighbourEstimator(BaselineEstimator):
             estimator=type(self).__name__,
         )
         dim_x, dim_y = x.shape[1], y.shape[1]
+        ks = self._ks_for(dim_x, dim_y)
         backend = choose_backend(
             self.backend,
             dim=dim_x + dim_y,
@@ -121,18 +127,19 @@ class NeighbourEstimator(BaselineEstimator):
             return Estimate(
                 value=0.0,
                 message=f"{' and '.join(constant)} constant: I(X; Y) = 0",
-                extras={"k": self._ks()[0], **conventions},
+                extras={"k": ks[0], **conventions},
             )
         if self.jitter == 0:
-            check_duplicate_points(prepared, min(self._ks()), type(self).__name__)
+            check_duplicate_points(prepared, min(ks), type(self).__name__)
         prepared = without_redundant_columns(prepared)
-        result = self._estimate_prepared(prepared, backend, conventions)
+        result = self._estimate_prepared(prepared, ks, backend, conventions)
         if backend == "brute":
             result.device = conventions["device"]
         return result
 
     @abstractmethod
     def _estimate_prepared(
-        self, prepared: Prepared, backend: str, conventions: dict[str, Any]
+        self, prepared: Prepared, ks: tuple[int, ...], backend: str, conventions: dict[str, Any]
     ) -> Estimate:
-        """The estimate from prepared samples, with ``conventions`` merged into its extras."""
+        """The estimate from prepared samples with the values ``ks`` of k (from
+        :meth:`_ks_for`), with ``conventions`` merged into its extras."""

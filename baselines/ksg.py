@@ -129,9 +129,9 @@ class KSG(NeighbourEstimator):
         return self.norm == "max" or dim_x == dim_y == 1
 
     def _estimate_prepared(
-        self, prepared: Prepared, backend: str, conventions: dict[str, Any]
+        self, prepared: Prepared, ks: tuple[int, ...], backend: str, conventions: dict[str, Any]
     ) -> Estimate:
-        n, ks = prepared.x.shape[0], self._ks()
+        n = prepared.x.shape[0]
         nb = joint_neighbours(
             prepared.x,
             prepared.y,

@@ -19,6 +19,10 @@ V̄/V for k points drawn uniformly in a box around the sample, from a fixed-seed
 that a locally uniform neighbourhood is corrected with that probability. For k = 5, d = 2 this
 gives about 0.3, close to the authors' fixed default of 0.25, which over-corrects badly in
 higher dimension (a fixed 0.25 corrects 18% of uniform neighbourhoods at k = 6, d = 4).
+
+The PCA box needs at least d offsets, so the default k = 5 cannot run on data with d > 5.
+``k=None`` adapts k to the data: k = max(5, d + 1) (:func:`adaptive_k`), 5 up to d = 4 and one more
+than the joint dimension above it; the rule n > k then asks for n > d + 1 samples.
 """
 
 from __future__ import annotations
@@ -37,12 +41,25 @@ from .ksg import ksg_local_terms
 from .neighbors import joint_neighbours
 from .preprocess import Prepared
 
-#: Rows of the neighbour offsets processed at once in the PCA step.
-_CHUNK_ROWS = 2**15
+#: Neighbour-offset entries (rows × k × d) processed at once in the PCA step.
+_CHUNK_ENTRIES = 2**22
+#: Smallest k of the adaptive rule k = max(5, dim_x + dim_y + 1) (``k=None``).
+ADAPTIVE_MIN_K = 5
 #: Probability that a locally uniform neighbourhood is corrected, for the default α_{k,d}.
 FALSE_CORRECTION_RATE = 0.005
 #: Simulated uniform neighbourhoods behind the default α_{k,d}.
 _ALPHA_DRAWS = 5_000
+
+
+def adaptive_k(dim_x: int, dim_y: int) -> int:
+    """The k of ``LNC(k=None)`` for X of dimension ``dim_x`` and Y of ``dim_y``: max(5, d + 1),
+    d = dim_x + dim_y: at least 5, and more neighbour offsets than the PCA box has dimensions."""
+    return max(ADAPTIVE_MIN_K, dim_x + dim_y + 1)
+
+
+def _rows_per_chunk(k: int, d: int) -> int:
+    """Rows of ``(k, d)`` neighbour offsets that fit in :data:`_CHUNK_ENTRIES` (at least 1)."""
+    return max(1, _CHUNK_ENTRIES // (k * d))
 
 
 def _log_volume_ratio(offsets: np.ndarray, log_box_volume: np.ndarray) -> np.ndarray:
@@ -74,8 +91,9 @@ def default_alpha(k: int, dim_x: int, dim_y: int) -> float:
     rng = np.random.default_rng(0)
     d = dim_x + dim_y
     ratios = []
-    for start in range(0, _ALPHA_DRAWS, _CHUNK_ROWS // k):
-        m = min(_CHUNK_ROWS // k, _ALPHA_DRAWS - start)
+    rows = _rows_per_chunk(k, d)
+    for start in range(0, _ALPHA_DRAWS, rows):
+        m = min(rows, _ALPHA_DRAWS - start)
         offsets = rng.uniform(-1.0, 1.0, size=(m, k, d))
         log_box = dim_x * np.log(np.abs(offsets[:, :, :dim_x]).max(axis=(1, 2))) + dim_y * np.log(
             np.abs(offsets[:, :, dim_x:]).max(axis=(1, 2))
@@ -103,8 +121,9 @@ def lnc_correction(
     n = points.shape[0]
     out = np.zeros(n)
     log_alpha = math.log(alpha)
-    for start in range(0, n, _CHUNK_ROWS):
-        rows = slice(start, min(n, start + _CHUNK_ROWS))
+    chunk = _rows_per_chunk(neighbours.shape[1], points.shape[1])
+    for start in range(0, n, chunk):
+        rows = slice(start, min(n, start + chunk))
         offsets = points[neighbours[rows]] - points[rows, None, :]  # (c, k, d)
         log_ratio = _log_volume_ratio(offsets, log_box_volume[rows])
         apply = np.isfinite(log_ratio) & (log_ratio < log_alpha)
@@ -119,14 +138,15 @@ class LNC(NeighbourEstimator):
 
     Input: ``x: (n, dim_x)``, ``y: (n, dim_y)``, n > k and k >= dim_x + dim_y (the PCA box of k
     neighbour offsets needs as many offsets as dimensions). Distances use the max norm (the
-    correction compares box volumes). ``extras`` records ``k``, ``alpha`` (the threshold used),
-    ``alpha_rule``, ``ksg2_value``,
+    correction compares box volumes). ``extras`` records ``k`` (the k used), ``k_rule``,
+    ``alpha`` (the threshold used), ``alpha_rule``, ``ksg2_value``,
     ``correction`` (mean correction, nats), ``corrected_fraction``, ``standardize``,
     ``jitter``, ``backend``, ``device``, ties, and the constant and linearly dependent columns
     dropped.
 
     Args:
-        k: number of neighbours.
+        k: number of neighbours; None uses max(5, dim_x + dim_y + 1) for the data given
+            (:func:`adaptive_k`).
         alpha: threshold on V̄/V below which a sample is corrected, in (0, 1]; None (default)
             uses the calibrated α_{k,d} of :func:`default_alpha` (the authors' code fixes 0.25).
         standardize: ``"zscore"``, ``"rank"`` or ``"none"``.
@@ -137,18 +157,19 @@ class LNC(NeighbourEstimator):
         seed: seed of the jitter and of the error bar; None (default) uses 0.
 
     Raises:
-        ValueError: for bad input, n <= k, k < dim_x + dim_y (naming ``k``), or a
-            hyperparameter out of range.
+        ValueError: for bad input, n <= k (with ``k=None``: n <= max(5, dim_x + dim_y + 1),
+            naming the rule), k < dim_x + dim_y (naming ``k``), or a hyperparameter out of
+            range.
     """
 
     name: ClassVar[str] = "lnc"
     source: ClassVar[str] = "Gao, Ver Steeg & Galstyan (2015)"
 
-    k: int  # one k (several_k is false)
+    k: int | None  # one k (several_k is false); None: adaptive_k of the data's dimensions
 
     def __init__(
         self,
-        k: int = 5,
+        k: int | None = 5,
         alpha: float | None = None,
         standardize: str = "zscore",
         jitter: float = 0.0,
@@ -172,7 +193,23 @@ class LNC(NeighbourEstimator):
         if self.alpha is not None:
             check_real("alpha", self.alpha, 0, 1, low_open=True)
 
+    def _ks(self) -> tuple[int, ...]:
+        """The given k as a tuple; empty for ``k=None``, which :meth:`_ks_for` resolves."""
+        return () if self.k is None else super()._ks()
+
+    def _ks_for(self, dim_x: int, dim_y: int) -> tuple[int, ...]:
+        return (adaptive_k(dim_x, dim_y),) if self.k is None else self._ks()
+
     def _check_n(self, n: int, dim_x: int, dim_y: int) -> None:
+        if self.k is None:
+            k = adaptive_k(dim_x, dim_y)
+            if n <= k:
+                raise ValueError(
+                    f"LNC needs more samples than neighbours: n={n} samples must be greater than "
+                    f"k={k} = max(5, dim_x + dim_y + 1) (k=None) for dim_x={dim_x}, "
+                    f"dim_y={dim_y}"
+                )
+            return
         super()._check_n(n, dim_x, dim_y)
         if self.k < dim_x + dim_y:
             raise ValueError(
@@ -181,13 +218,14 @@ class LNC(NeighbourEstimator):
             )
 
     def _estimate_prepared(
-        self, prepared: Prepared, backend: str, conventions: dict[str, Any]
+        self, prepared: Prepared, ks: tuple[int, ...], backend: str, conventions: dict[str, Any]
     ) -> Estimate:
+        (k,) = ks
         n, dim_x, dim_y = prepared.x.shape[0], prepared.x.shape[1], prepared.y.shape[1]
         nb = joint_neighbours(
             prepared.x,
             prepared.y,
-            (self.k,),
+            (k,),
             strict=False,
             norm="max",
             backend=backend,
@@ -195,15 +233,16 @@ class LNC(NeighbourEstimator):
             indices=True,
         )
         assert nb.indices is not None  # asked for with indices=True
-        counts = nb.counts[self.k]
-        base = ksg_local_terms(counts, n, self.k, variant=2)
+        counts = nb.counts[k]
+        base = ksg_local_terms(counts, n, k, variant=2)
         with np.errstate(divide="ignore"):
             log_box = dim_x * np.log(counts.eps_x) + dim_y * np.log(counts.eps_y)
-        alpha = default_alpha(self.k, dim_x, dim_y) if self.alpha is None else self.alpha
+        alpha = default_alpha(k, dim_x, dim_y) if self.alpha is None else self.alpha
         correction = lnc_correction(np.hstack([prepared.x, prepared.y]), nb.indices, log_box, alpha)
         extras: dict[str, Any] = {
             "estimator": "LNC (KSG-2 with local non-uniformity correction)",
-            "k": self.k,
+            "k": k,
+            "k_rule": "given" if self.k is not None else "max(5, dim_x + dim_y + 1)",
             "alpha": alpha,
             "alpha_rule": "given" if self.alpha is not None else "calibrated α_{k,d}",
             "norm": "max",

@@ -7,8 +7,9 @@ import pytest
 from scipy.special import digamma
 
 from mibench.baselines import KLMI, KSG, LNC, kl_entropy
+from mibench.baselines import lnc as lnc_module
 from mibench.baselines.kl import log_unit_ball_volume
-from mibench.baselines.lnc import default_alpha
+from mibench.baselines.lnc import adaptive_k, default_alpha
 
 
 def gaussian_pair(rho: float, n: int, seed: int, dim: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -133,3 +134,32 @@ def test_lnc_default_alpha_is_calibrated_on_uniform_neighbourhoods():
     assert est.extras["corrected_fraction"] < 0.02 and est.extras["correction"] < 0.04
     assert abs(est.value) < 0.08
     assert LNC(k=6, alpha=0.25).estimate(x, y).extras["corrected_fraction"] > 0.1
+
+
+def test_lnc_adaptive_k_runs_where_k5_cannot():
+    x, y = gaussian_pair(0.5, 2000, seed=5, dim=3)  # d = 6 > 5: k = 5 is refused
+    truth = -3 * 0.5 * np.log(1 - 0.25)
+    est = LNC(k=None).estimate(x, y)
+    assert est.extras["k"] == adaptive_k(3, 3) == 7
+    assert est.extras["k_rule"] == "max(5, dim_x + dim_y + 1)"
+    assert est.value == pytest.approx(truth, abs=0.1)
+    assert est.value == pytest.approx(LNC(k=7).estimate(x, y).value, abs=1e-12)
+    assert adaptive_k(1, 1) == adaptive_k(2, 2) == 5
+    assert LNC(k=None).required_samples(3, 3) == 8
+    assert LNC(k=None).get_params()["k"] is None
+
+
+def test_lnc_adaptive_k_names_the_rule_when_n_is_too_small():
+    x, y = gaussian_pair(0.5, 60, seed=0, dim=30)  # adaptive k = 61 >= n
+    with pytest.raises(ValueError, match=r"n=60 .* k=61 = max\(5, dim_x \+ dim_y \+ 1\)"):
+        LNC(k=None).estimate(x, y)
+
+
+def test_lnc_correction_does_not_depend_on_the_chunk_size(monkeypatch):
+    x, y = gaussian_pair(0.9, 500, seed=6, dim=2)
+    whole = LNC(k=6).estimate(x, y)
+    monkeypatch.setattr(lnc_module, "_CHUNK_ENTRIES", 6 * 4 * 7)  # 7 rows per chunk
+    assert lnc_module._rows_per_chunk(6, 4) == 7
+    chunked = LNC(k=6).estimate(x, y)
+    assert chunked.value == whole.value
+    assert chunked.extras["corrected_fraction"] == whole.extras["corrected_fraction"]
