@@ -43,7 +43,7 @@ class NeighbourEstimator(BaselineEstimator):
     #: Whether ``k`` may be a sequence of ints (several k from one neighbour search).
     several_k: ClassVar[bool] = False
 
-    k: int | Sequence[int]
+    k: int | Sequence[int] | None  # None only where a subclass adapts k (see _ks_for)
     standardize: str
     jitter: float
     backend: str

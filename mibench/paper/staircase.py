@@ -3,10 +3,11 @@
 Protocol (Poole et al. 2019, §5; Song & Ermon 2020, §6; docs/figures.md): x ~ N(0, I_20), y = ρx
 + sqrt(1 − ρ²)ε, the true MI stepping through 2, 4, 6, 8, 10 nats for 4,000 steps each (20,000
 in all); a fresh batch of 64 every step; Adam with learning rate 5e-4. Critics: joint (an MLP on
-[x, y], 2×256 ReLU, scoring all 64² pairs) and separable (g(x)ᵀh(y), 2×256 ReLU → 32). The cubic
-variant maps y ↦ y³. Estimators: InfoNCE, NWJ, JSD, MINE, MINE-f and SMILE(τ = 5). mibench's
-``nwj`` and ``mine-f`` are one objective under two names (Belghazi et al. 2018, §3.1), so their
-panels agree exactly.
+[x, y], 2×256 ReLU, scoring all 64² pairs) and separable (g(x)ᵀh(y), 3×256 ReLU → 32, the
+depth of Song & Ermon's published critic; with 2×256 NWJ, MINE-f and MINE diverge on the cubic
+staircase, docs/figures.md). The cubic variant maps y ↦ y³. Estimators: InfoNCE, NWJ, JSD,
+MINE, MINE-f and SMILE(τ = 5). mibench's ``nwj`` and ``mine-f`` are one objective under two
+names (Belghazi et al. 2018, §3.1), so their panels agree exactly.
 
 The figure has one panel per (staircase, critic, estimator): the raw per-step estimates
 (faint), their exponential moving average (span 200 steps, solid), the true staircase (black)
@@ -129,7 +130,7 @@ class StaircaseDesign:
 #: The Poole et al. / Song & Ermon staircase: Gaussian and cubic, in nats, both critics.
 POOLE = StaircaseDesign(
     variants=((False, "nats"), (True, "nats")),
-    critics=(("joint", (256, 256)), ("separable", (256, 256))),
+    critics=(("joint", (256, 256)), ("separable", (256, 256, 256))),
     estimators=(
         ("infonce", ()),
         ("nwj", ()),
