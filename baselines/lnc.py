@@ -20,9 +20,9 @@ that a locally uniform neighbourhood is corrected with that probability. For k =
 gives about 0.3, close to the authors' fixed default of 0.25, which over-corrects badly in
 higher dimension (a fixed 0.25 corrects 18% of uniform neighbourhoods at k = 6, d = 4).
 
-The PCA box needs at least d offsets, so the default k = 5 cannot run on data with d > 5.
-``k=None`` adapts k to the data: k = max(5, d + 1) (:func:`adaptive_k`), 5 up to d = 4 and one more
-than the joint dimension above it; the rule n > k then asks for n > d + 1 samples.
+The PCA box needs at least d offsets, so a fixed k = 5 cannot run on data with d > 5. The
+default ``k=None`` adapts k to the data: k = max(5, d + 1) (:func:`adaptive_k`), 5 up to d = 4
+and one more than the joint dimension above it; the rule n > k then asks for n > d + 1 samples.
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ class LNC(NeighbourEstimator):
     dropped.
 
     Args:
-        k: number of neighbours; None uses max(5, dim_x + dim_y + 1) for the data given
-            (:func:`adaptive_k`).
+        k: number of neighbours; None (default) uses max(5, dim_x + dim_y + 1) for the data
+            given (:func:`adaptive_k`).
         alpha: threshold on V̄/V below which a sample is corrected, in (0, 1]; None (default)
             uses the calibrated α_{k,d} of :func:`default_alpha` (the authors' code fixes 0.25).
         standardize: ``"zscore"``, ``"rank"`` or ``"none"``.
@@ -169,7 +169,7 @@ class LNC(NeighbourEstimator):
 
     def __init__(
         self,
-        k: int | None = 5,
+        k: int | None = None,
         alpha: float | None = None,
         standardize: str = "zscore",
         jitter: float = 0.0,

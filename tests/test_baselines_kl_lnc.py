@@ -139,14 +139,15 @@ def test_lnc_default_alpha_is_calibrated_on_uniform_neighbourhoods():
 def test_lnc_adaptive_k_runs_where_k5_cannot():
     x, y = gaussian_pair(0.5, 2000, seed=5, dim=3)  # d = 6 > 5: k = 5 is refused
     truth = -3 * 0.5 * np.log(1 - 0.25)
-    est = LNC(k=None).estimate(x, y)
+    est = LNC().estimate(x, y)  # the default is the adaptive k
     assert est.extras["k"] == adaptive_k(3, 3) == 7
     assert est.extras["k_rule"] == "max(5, dim_x + dim_y + 1)"
     assert est.value == pytest.approx(truth, abs=0.1)
     assert est.value == pytest.approx(LNC(k=7).estimate(x, y).value, abs=1e-12)
     assert adaptive_k(1, 1) == adaptive_k(2, 2) == 5
     assert LNC(k=None).required_samples(3, 3) == 8
-    assert LNC(k=None).get_params()["k"] is None
+    assert LNC().get_params()["k"] is None
+    assert LNC(k=None).estimate(x, y).value == est.value
 
 
 def test_lnc_adaptive_k_names_the_rule_when_n_is_too_small():
