@@ -36,7 +36,7 @@ def load(repo: Path, name: str) -> types.ModuleType:
     """``repo/name.py`` as a module, with ``cuda`` replaced by ``cpu``."""
     source = (repo / f"{name}.py").read_text(encoding="utf-8").replace("cuda", "cpu")
     module = types.ModuleType(name)
-    sys.modules[name] = module  # estimators.py and the notebook import utils by name
+    sys.modules[name] = module  # registered as an import of the file would be
     exec(compile(source, str(repo / f"{name}.py"), "exec"), module.__dict__)
     return module
 
