@@ -57,7 +57,7 @@ def write_samples(folder: Path) -> None:
     """Step 1: the heatmap cells' samples of every ``student-identity-*`` task of the suite."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's benchmarks/
     from benchmarks.common import harness_sample
-    from mibench.tasks import get_task, list_tasks
+    from mibench.tasks import list_tasks
 
     folder.mkdir(parents=True, exist_ok=True)
     for task in list_tasks("standard"):
@@ -65,7 +65,7 @@ def write_samples(folder: Path) -> None:
             continue
         for seed in SEEDS:
             x, y = harness_sample(task.id, N, seed)
-            np.savez(folder / f"{task.id}_s{seed}.npz", x=x, y=y, mi=get_task(task.id).mi)
+            np.savez(folder / f"{task.id}_s{seed}.npz", x=x, y=y, mi=task.mi)
 
 
 def fit(folder: Path, out: Path, seeds: list[int], estimators: list[str]) -> None:

@@ -223,9 +223,9 @@ def test_the_stored_mixture_truths_are_what_the_monte_carlo_gives():
         again = recomputed[entry["key"]]
         exact = ("task", "key", "mc_samples", "mc_seed")
         assert {f: again[f] for f in exact} == {f: entry[f] for f in exact}, entry["task"]
-        # The last bits of a million-draw mean can differ between machines (numpy dispatches
-        # exp and log to CPU-specific SIMD code): 3e-17 apart on one task between an AVX-512
-        # machine and the one that wrote the file, far inside the standard error (~5e-4).
+        # The last bits of a million-draw mean can differ between machines (numpy picks
+        # CPU-specific SIMD code for some functions): on an AVX-512 machine one task's mean
+        # came out 3e-17 from the stored one, far inside its standard error (~5e-4).
         assert again["mi"] == pytest.approx(entry["mi"], rel=1e-12, abs=1e-15), entry["task"]
         assert again["mi_stderr"] == pytest.approx(entry["mi_stderr"], rel=1e-12), entry["task"]
 
