@@ -80,7 +80,9 @@ def kl_entropy(
         raise ValueError(f"n={arr.shape[0]} samples must be greater than k={k}")
     check_choice("norm", norm, NORMS)
     check_choice("backend", backend, BACKENDS)
-    resolved = choose_backend(backend, dim=arr.shape[1], kdtree_ok=True, device=device)
+    resolved = choose_backend(
+        backend, dim=arr.shape[1], kdtree_ok=True, device=device, max_norm=norm == "max"
+    )
     return _entropy(arr, k, norm, resolved, device, "a")
 
 
@@ -140,6 +142,9 @@ class KLMI(NeighbourEstimator):
     def _check_params(self) -> None:
         super()._check_params()
         check_choice("norm", self.norm, NORMS)
+
+    def _max_norm(self) -> bool:
+        return self.norm == "max"
 
     def _estimate_prepared(
         self, prepared: Prepared, ks: tuple[int, ...], backend: str, conventions: dict[str, Any]

@@ -93,6 +93,10 @@ class NeighbourEstimator(BaselineEstimator):
         """Whether the KD-tree backend can search this estimator's space (see neighbors)."""
         return True
 
+    def _max_norm(self) -> bool:
+        """Whether this estimator's searches are in the max norm (see neighbors)."""
+        return True
+
     def _point(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         prepared = prepare(
             x,
@@ -109,6 +113,7 @@ class NeighbourEstimator(BaselineEstimator):
             dim=dim_x + dim_y,
             kdtree_ok=self._kdtree_ok(dim_x, dim_y),
             device=self.device,
+            max_norm=self._max_norm(),
         )
         conventions: dict[str, Any] = {
             "standardize": standardize_method(self.standardize),

@@ -42,21 +42,15 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 from mibench.estimate import Estimate
 from mibench.preprocessing import standardize, standardize_method
 from mibench.validation import check_choice, check_int
 
+from . import bucket_tree
 from .base import BaselineEstimator
-from .neighbors import (
-    _block_distance,
-    _counter,
-    _without_self,
-    choose_backend,
-    joint_neighbours,
-)
+from .neighbors import _block_distance, _counter, choose_backend, joint_neighbours
 from .preprocess import constant_columns
 
 #: Accepted values of ``variant``.
@@ -83,8 +77,7 @@ def mixed_ksg_local_terms(x: np.ndarray, y: np.ndarray, k: int, variant: str) ->
     xy = np.hstack([x, y])
     if variant == "ksg":
         return _ksg_form(x, y, xy, k)
-    _, idx = cKDTree(xy).query(xy, k=k + 1, p=np.inf)
-    idx = _without_self(idx.reshape(n, k + 1))[:, k - 1 : k]
+    idx = bucket_tree.k_nearest(bucket_tree.build(xy), k)[1][:, k - 1 : k]
     # ρ recomputed from the block distances, as the counts below compare them, bit for bit
     rho = np.maximum(_block_distance(x, idx), _block_distance(y, idx))[:, 0]
     k_tilde = np.full(n, k, dtype=np.int64)

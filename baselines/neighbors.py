@@ -4,17 +4,18 @@ Two backends give the same values: bit for bit for KSG-1 with the max norm, and 
 as no two neighbours tie at the k-th joint distance (with ties the k-th neighbour, and so the
 KSG-2 box, is a matter of ordering):
 
-- ``"kdtree"``: :class:`scipy.spatial.cKDTree` for the joint k-nearest-neighbour search; the
-  marginal counts use sorted arrays and :func:`numpy.searchsorted` for a 1-D block and the
-  radius count of scikit-learn's :class:`~sklearn.neighbors.KDTree` otherwise (several times
-  faster than cKDTree's), whose queries are split over every core. Fast in low dimension, CPU
-  only; from :data:`THREADS_MIN_N` samples on, the joint search uses every core too and the X
-  and Y counts run side by side.
+- ``"kdtree"``: KD-trees, CPU only. Every max-norm search goes through the compiled bucket
+  KD-tree of :mod:`mibench.baselines.bucket_tree`, the fastest measured here from 2 to 100
+  joint dimensions, except the counts of a 1-D block, which use sorted arrays and
+  :func:`numpy.searchsorted` (faster there). A Euclidean search (the Kozachenko–Leonenko
+  entropy with ``norm="euclidean"``) uses :class:`scipy.spatial.cKDTree`. From
+  :data:`THREADS_MIN_N` samples on, the searches use every core.
 - ``"brute"``: torch, exact, on any device (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"auto"``);
   on the CPU the max-norm distances come from :func:`scipy.spatial.distance.cdist` (faster
   than torch's). Rows are processed in chunks, each chunk's distances to all n samples are
   computed once and used both for the joint search and for the marginal counts, so memory
-  stays O(n·k) plus one chunk of O(n) rows, never O(n²). For high dimension.
+  stays O(n·k) plus one chunk of O(n) rows, never O(n²). For accelerators, and for Euclidean
+  blocks of more than one dimension.
 
 Distances. Inside the X block and inside the Y block the norm is the max norm or the Euclidean
 norm (``norm``; the two coincide for a 1-D block); the joint space of KSG uses the max of the two
@@ -24,14 +25,12 @@ one dimension (it is not a Minkowski norm), so that case needs ``"brute"``.
 
 Counting. Strict counts (KSG-1) count j ≠ i with distance < radius; non-strict counts (KSG-2)
 count distance <= radius. Counts are decided on the very same floating-point distances as the
-search (no absolute epsilon): the KD-tree backend queries radius counts one ulp below the radius
-(``np.nextafter``) and settles the sorted-array bounds with the exact distance test; the brute
-backend compares the distance rows it searched.
+search (no absolute epsilon): the bucket tree and the brute backend compare the distances
+themselves, and the sorted-array bounds are settled with the exact distance test.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -44,6 +43,8 @@ from scipy.spatial.distance import cdist
 
 from mibench.devices import resolve_device
 
+from . import bucket_tree
+
 if TYPE_CHECKING:
     import torch
 
@@ -53,33 +54,35 @@ if TYPE_CHECKING:
 BACKENDS = ("auto", "kdtree", "brute")
 #: Accepted values of the ``norm`` hyperparameter (norm inside each block).
 NORMS = ("max", "euclidean")
-#: ``backend="auto"`` uses the KD-tree up to this joint dimension (dim_x + dim_y), brute above
+#: ``backend="auto"`` uses cKDTree for a Euclidean search up to this dimension, brute above
 #: (measured on one core at n = 10,000, dense Gaussians, KD-tree against brute: 6 × 6 4.2 s
-#: against 5.2 s, 7 × 7 5.6 s against 5.8 s, 8 × 8 6.9 s against 5.7 s).
+#: against 5.2 s, 7 × 7 5.6 s against 5.8 s, 8 × 8 6.9 s against 5.7 s). Max-norm searches
+#: use the bucket tree at every dimension.
 KDTREE_MAX_DIM = 14
 #: Elements of one chunk of distance rows in the brute backend (2**22 float64 = 32 MiB).
 CHUNK_ELEMENTS = 2**22
-#: Leaf size of the KD-tree of the multi-dimensional marginal counts (scikit-learn's default is
-#: 40; 20 to 30 measured fastest on one core, 5-D, n = 10,000).
-TREE_LEAF_SIZE = 30
 #: The KD-tree backend uses threads from this many samples on (below, they cost more than
 #: they save).
-THREADS_MIN_N = 20_000
+THREADS_MIN_N = bucket_tree.THREADS_MIN_N
 
 
-def choose_backend(backend: str, *, dim: int, kdtree_ok: bool, device: str) -> str:
+def choose_backend(
+    backend: str, *, dim: int, kdtree_ok: bool, device: str, max_norm: bool = True
+) -> str:
     """Resolve the ``backend`` hyperparameter to ``"kdtree"`` or ``"brute"``.
 
     Args:
         backend: ``"auto"``, ``"kdtree"`` or ``"brute"``.
-        dim: the joint dimension dim_x + dim_y.
+        dim: the dimension searched (dim_x + dim_y for a joint space).
         kdtree_ok: whether the KD-tree backend supports the requested norm.
         device: the ``device`` hyperparameter; ``"auto"`` picks the brute backend whenever it
             resolves to an accelerator.
+        max_norm: whether the search is in the max norm (else Euclidean).
 
     Returns:
-        ``"kdtree"`` or ``"brute"``. ``"auto"`` gives the KD-tree when it supports the norm, the
-        dimension is at most :data:`KDTREE_MAX_DIM` and the device is the CPU.
+        ``"kdtree"`` or ``"brute"``. ``"auto"`` gives the KD-tree when it supports the norm and
+        the device is the CPU, and, for a Euclidean search, the dimension is at most
+        :data:`KDTREE_MAX_DIM`.
 
     Raises:
         ValueError: naming ``backend`` when ``"kdtree"`` is asked for a norm it cannot search.
@@ -92,7 +95,8 @@ def choose_backend(backend: str, *, dim: int, kdtree_ok: bool, device: str) -> s
     if backend != "auto":
         return backend
     on_cpu = device == "cpu" or resolve_device(device).type == "cpu"  # no torch for "cpu"
-    return "kdtree" if kdtree_ok and dim <= KDTREE_MAX_DIM and on_cpu else "brute"
+    small = max_norm or dim <= KDTREE_MAX_DIM
+    return "kdtree" if kdtree_ok and small and on_cpu else "brute"
 
 
 def _p(norm: str, dim: int) -> float:
@@ -187,6 +191,9 @@ def kth_neighbour_distance(
     """
     kmax = max(ks)
     p = _p(norm, a.shape[1])
+    if backend == "kdtree" and p == np.inf:
+        dist = bucket_tree.k_nearest(bucket_tree.build(a), kmax)[0]  # (n, kmax)
+        return {k: dist[:, k - 1] for k in ks}
     if backend == "kdtree":
         dist = np.asarray(cKDTree(a).query(a, k=kmax + 1, p=p, workers=-1)[0])  # (n, kmax + 1)
         # column 0 holds a point at distance 0 (self or a duplicate); column k the k-th other
@@ -203,23 +210,6 @@ def kth_neighbour_distance(
 
 
 # --- KD-tree backend -------------------------------------------------------------------------
-
-
-def _without_self(idx: np.ndarray) -> np.ndarray:
-    """Drop each row's own index from KD-tree results of shape ``(n, kmax + 1)``.
-
-    Self is normally in column 0; with duplicates it may sit anywhere or be crowded out by
-    points at distance 0, in which case the last column is dropped instead.
-    """
-    n = idx.shape[0]
-    out = idx[:, 1:].copy()
-    moved = np.flatnonzero(idx[:, 0] != np.arange(n))
-    if moved.size:
-        rows = idx[moved]
-        is_self = rows == moved[:, None]
-        keep = np.argsort(is_self, axis=1, kind="stable")[:, :-1]
-        out[moved] = np.take_along_axis(rows, keep, axis=1)
-    return out
 
 
 def _block_distance(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -290,54 +280,21 @@ def _settle(
             bound[rows] = np.searchsorted(v, v[b - 1], side="left")
 
 
-class _TreeCounter:
-    """Neighbour counts in a multi-dimensional max-norm block with scikit-learn's KD-tree.
-
-    Its radius count is several times faster than
-    :meth:`scipy.spatial.cKDTree.query_ball_point` with ``return_length``: measured on one
-    core, 5-D, n = 10,000, about 170 neighbours a point: 0.3 s against 1.7 to 2.9 s (cKDTree,
-    leaf size 64 or 16). Its node bounds and point distances are max-norm distances of floats,
-    with no rounding beyond that of the subtractions, so the counts are those of the exact test.
-    """
-
-    def __init__(self, points: np.ndarray) -> None:
-        from sklearn.neighbors import KDTree  # imported here: importing it takes about 0.5 s
-
-        self.points = points
-        self.tree = KDTree(points, leaf_size=TREE_LEAF_SIZE, metric="chebyshev")
-        # querying in the tree's own order keeps consecutive queries in the same nodes
-        self.order = np.asarray(self.tree.get_arrays()[1])
-
-    def count(self, radii: np.ndarray, strict: bool) -> np.ndarray:
-        """Number of j ≠ i with ‖p_j − p_i‖_max < r_i (strict) or <= r_i, for each i.
-
-        The queries are split over one thread per core (scikit-learn releases the GIL).
-        """
-        # the tree counts distance <= r; one ulp below the radius, that is distance < radius
-        r = (np.nextafter(radii, 0.0) if strict else radii)[self.order]
-        points = self.points[self.order]
-
-        def part(rows: slice) -> np.ndarray:
-            return self.tree.query_radius(points[rows], r[rows], count_only=True)
-
-        parts = _row_parts(radii.size, os.cpu_count() or 1)
-        if len(parts) > 1:
-            with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-                found = list(pool.map(part, parts))
-        else:
-            found = [part(parts[0])]
-        counts = np.empty(radii.size, dtype=np.int64)
-        counts[self.order] = np.concatenate(found)
-        counts -= 1  # self
-        if strict:
-            counts[radii == 0] = 0  # nothing is strictly within a radius of 0, self included
-        return counts
-
-
 def _row_parts(n: int, parts: int) -> list[slice]:
     """``range(n)`` cut into at most ``parts`` contiguous, non-empty, near-equal slices."""
     bounds = np.linspace(0, n, min(parts, n) + 1).astype(int)
     return [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+class _TreeCounter:
+    """Neighbour counts in a multi-dimensional max-norm block with the bucket tree."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        self.tree = bucket_tree.build(points)
+
+    def count(self, radii: np.ndarray, strict: bool) -> np.ndarray:
+        """Number of j ≠ i with ‖p_j − p_i‖_max < r_i (strict) or <= r_i, for each i."""
+        return bucket_tree.count_within(self.tree, radii, strict=strict)
 
 
 def _counter(a: np.ndarray, *, presorted: bool = False) -> _SortedLine | _TreeCounter:
@@ -348,16 +305,13 @@ def _counter(a: np.ndarray, *, presorted: bool = False) -> _SortedLine | _TreeCo
 def _kdtree_joint(
     x: np.ndarray, y: np.ndarray, ks: tuple[int, ...], *, strict: bool, indices: bool
 ) -> JointNeighbours:
-    # Work in the order of x's first column: queries that are close in space run one after
-    # another, which keeps the tree in cache (several times faster at large n).
+    # Work in the order of x's first column: a 1-D X block is then sorted for its counts.
     order = np.argsort(x[:, 0])
     xs, ys = x[order], y[order]
     kmax = max(ks)
     xy = np.hstack([xs, ys])
     threads = x.shape[0] >= THREADS_MIN_N
-    tree = cKDTree(xy, balanced_tree=False, compact_nodes=False)  # fastest build here
-    _, nearest = tree.query(xy, k=kmax + 1, p=np.inf, workers=-1 if threads else 1)
-    idx = _without_self(np.asarray(nearest))  # (n, kmax + 1) for k >= 2
+    idx = bucket_tree.k_nearest(bucket_tree.build(xy), kmax)[1]
     # distances recomputed here are the ones the counts compare against, bit for bit
     dx = _block_distance(xs, idx)
     dy = _block_distance(ys, idx)

@@ -30,15 +30,15 @@ import warnings
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 from mibench.estimate import Estimate
 from mibench.preprocessing import standardize, standardize_method
 from mibench.validation import check_choice, check_int
 
+from . import bucket_tree
 from .base import BaselineEstimator
-from .neighbors import _block_distance, _counter, _without_self
+from .neighbors import _block_distance, _counter
 from .plugin import category_codes, check_categorical
 from .preprocess import constant_columns
 
@@ -155,8 +155,7 @@ class Ross(BaselineEstimator):
             kc = min(self.k, int(size) - 1)
             small += kc < self.k
             pts = c[rows]
-            _, idx = cKDTree(pts).query(pts, k=kc + 1, p=np.inf)
-            idx = _without_self(idx.reshape(rows.size, kc + 1))
+            idx = bucket_tree.k_nearest(bucket_tree.build(pts), kc)[1]
             # the distance recomputed as the counts below compute it, bit for bit
             radius[rows] = _block_distance(pts, idx[:, kc - 1 : kc])[:, 0]
             k_used[rows] = kc

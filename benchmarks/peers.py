@@ -1,4 +1,4 @@
-"""KSG-1 against other implementations of it, timed in one run: scikit-learn and NPEET.
+"""KSG-1 against other implementations of it, timed in one run: scikit-learn, NPEET and bmi.
 
 Each case times mibench's :class:`~mibench.baselines.KSG` (k = 3) and a peer on the same
 samples, interleaved (the two alternate ``repeats`` times, so that a busy machine slows both
@@ -11,6 +11,10 @@ samples before estimating; mibench is given exactly the samples the peer estimat
   noise and clips the estimate at 0; mibench runs with ``standardize="none", clip=True``.
 - NPEET's ``mi`` (package ``npeet-plus``, ``k=3``, ``base=e`` for nats; its default is bits):
   it adds 1e-10 · U(0, 1) noise from numpy's global generator; mibench runs with
+  ``standardize="none"``.
+- bmi's ``KSGEnsembleFirstEstimator`` (package ``benchmark-mi``, which imports with jax and
+  jaxlib 0.4.30; ``neighborhoods=(3,), standardize=False, metric_x="chebyshev"``, the max norm
+  of mibench's default): no noise, the samples as they are; mibench runs with
   ``standardize="none"``.
 
 Run with ``asv run --python=same --bench peers`` (``track_time_ratio`` is mibench's time over
@@ -37,6 +41,7 @@ CASES = {
     "1x1 n=1e6 sklearn": ("1v1-normal-0.75", 1_000_000, "sklearn"),
     "5x5 n=1e4 npeet": ("multinormal-dense-5-5-0.5", 10_000, "npeet"),
     "25x25 n=1e4 npeet": ("multinormal-dense-25-25-0.5", 10_000, "npeet"),
+    "50x50 n=5000 bmi": ("multinormal-dense-50-50-0.5", 5000, "bmi"),
 }
 #: Seed of the peers' noise.
 NOISE_SEED = 0
@@ -60,10 +65,12 @@ class PeerComparison:
 
 
 def peer_installed(peer: str) -> bool:
-    """Whether ``peer`` (``"sklearn"`` or ``"npeet"``) can be imported."""
+    """Whether ``peer`` (``"sklearn"``, ``"npeet"`` or ``"bmi"``) can be imported."""
     try:
         if peer == "npeet":
             import npeet_plus  # noqa: F401
+        elif peer == "bmi":
+            import bmi  # noqa: F401
         else:
             import sklearn.feature_selection  # noqa: F401
     except ImportError:
@@ -75,14 +82,17 @@ def peer_inputs(peer: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
     """The samples the peer estimates on, after its own scaling and noise.
 
     Args:
-        peer: ``"sklearn"`` (``random_state`` :data:`NOISE_SEED`) or ``"npeet"`` (numpy's
-            global generator seeded with :data:`NOISE_SEED` just before the call).
+        peer: ``"sklearn"`` (``random_state`` :data:`NOISE_SEED`), ``"npeet"`` (numpy's
+            global generator seeded with :data:`NOISE_SEED` just before the call) or ``"bmi"``
+            (no noise: the samples themselves).
         x: shape ``(n, dim_x)`` (``(n, 1)`` for scikit-learn).
         y: shape ``(n, dim_y)`` (``(n, 1)`` for scikit-learn).
 
     Returns:
         ``x: (n, dim_x)`` and ``y: (n, dim_y)``, float64.
     """
+    if peer == "bmi":
+        return x, y
     if peer == "npeet":
         rng = np.random.RandomState(NOISE_SEED)  # the stream of np.random.seed(NOISE_SEED)
         x = x + 1e-10 * rng.random_sample(x.shape)
@@ -108,6 +118,13 @@ def peer_estimate(peer: str) -> Callable[[np.ndarray, np.ndarray], float]:
             return float(npeet_plus.mi(x, y, k=3, base=np.e))
 
         return npeet
+    if peer == "bmi":
+        import bmi
+
+        ksg = bmi.estimators.KSGEnsembleFirstEstimator(
+            neighborhoods=(3,), standardize=False, metric_x="chebyshev"
+        )
+        return lambda x, y: float(ksg.estimate(x, y))
     from sklearn.feature_selection import mutual_info_regression
 
     def sklearn(x: np.ndarray, y: np.ndarray) -> float:
@@ -122,7 +139,7 @@ def compare(task_id: str, n: int, peer: str, repeats: int = 5) -> PeerComparison
     Args:
         task_id: the task whose grid-cell samples (seed 0) are estimated.
         n: number of samples.
-        peer: ``"sklearn"`` or ``"npeet"``.
+        peer: ``"sklearn"``, ``"npeet"`` or ``"bmi"``.
         repeats: timed calls of each (after one untimed warm-up call at n = 1000).
 
     Returns:
