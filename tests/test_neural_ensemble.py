@@ -156,12 +156,20 @@ def test_objective_states_keep_the_rows_of_the_members_that_go_on():
 
 @pytest.mark.parametrize("cls", [InfoNCE, JSD])
 def test_other_objectives_and_critics_match_too(cls, data):
-    members = replicate(cls(max_steps=300), [3, 4])
-    ensemble = fit_ensemble(members, *data)
-    for member, result in zip(members, ensemble, strict=True):
-        alone = member.estimate(*data)
-        assert result.value == pytest.approx(alone.value, abs=1e-5)
-        assert result.extras.get("jsd") == pytest.approx(alone.extras.get("jsd"), abs=1e-5)
+    # The batched and the separate run sum in different orders, and training amplifies the
+    # difference: for InfoNCE it was 2e-10 nats after one step and 5e-5 after 300 on an Intel
+    # Xeon (under 1e-5, this test's old tolerance, on the AMD EPYC where it passed before). One
+    # step shows that the computation is the same; 300 steps, that the runs stay far closer
+    # than two seeds (seeds 3 and 4 are 0.015 nats apart here).
+    for steps, tolerance in ((1, 1e-8), (300, 1e-3)):
+        members = replicate(cls(max_steps=steps), [3, 4])
+        ensemble = fit_ensemble(members, *data)
+        for member, result in zip(members, ensemble, strict=True):
+            alone = member.estimate(*data)
+            assert result.steps == alone.steps == steps
+            assert result.value == pytest.approx(alone.value, abs=tolerance)
+            jsd = alone.extras.get("jsd")
+            assert result.extras.get("jsd") == pytest.approx(jsd, abs=tolerance)
 
 
 def test_configurations_with_one_shape_train_together(data):
