@@ -104,12 +104,3 @@ def test_threads_give_the_same_values(monkeypatch):
     np.testing.assert_array_equal(one[0][0], several[0][0])
     np.testing.assert_array_equal(one[0][1], several[0][1])
     np.testing.assert_array_equal(one[1], several[1])
-
-
-def test_importing_the_estimators_does_not_import_numba():
-    import subprocess
-    import sys
-
-    code = "import sys, mibench.baselines; print('numba' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

@@ -1,6 +1,6 @@
 """Start-up: importing mibench and listing tasks, suites and estimators import no torch (nor
-pandas), and the neural estimators are built and configured without it; each check runs in a
-fresh interpreter, whose ``sys.modules`` is then read."""
+pandas, nor numba), and the neural estimators are built and configured without it; each check
+runs in a fresh interpreter, whose ``sys.modules`` is then read."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import pytest
 
 #: Modules that take seconds to import and that start-up must not load.
-HEAVY = ("torch", "pandas")
+HEAVY = ("torch", "pandas", "numba")
 
 
 def _fresh(code: str) -> dict:
