@@ -54,10 +54,11 @@ if TYPE_CHECKING:
 BACKENDS = ("auto", "kdtree", "brute")
 #: Accepted values of the ``norm`` hyperparameter (norm inside each block).
 NORMS = ("max", "euclidean")
-#: ``backend="auto"`` uses cKDTree for a Euclidean search up to this dimension, brute above
-#: (measured on one core at n = 10,000, dense Gaussians, KD-tree against brute: 6 × 6 4.2 s
-#: against 5.2 s, 7 × 7 5.6 s against 5.8 s, 8 × 8 6.9 s against 5.7 s). Max-norm searches
-#: use the bucket tree at every dimension.
+#: ``backend="auto"`` uses cKDTree for a Euclidean search up to this dimension, brute above.
+#: The crossover was measured for cKDTree's max-norm search, when it did that search too (one
+#: core, n = 10,000, dense Gaussians, KD-tree against brute: 6 × 6 4.2 s against 5.2 s, 7 × 7
+#: 5.6 s against 5.8 s, 8 × 8 6.9 s against 5.7 s). Max-norm searches use the bucket tree at
+#: every dimension.
 KDTREE_MAX_DIM = 14
 #: Elements of one chunk of distance rows in the brute backend (2**22 float64 = 32 MiB).
 CHUNK_ELEMENTS = 2**22

@@ -12,10 +12,12 @@ samples before estimating; mibench is given exactly the samples the peer estimat
 - NPEET's ``mi`` (package ``npeet-plus``, ``k=3``, ``base=e`` for nats; its default is bits):
   it adds 1e-10 · U(0, 1) noise from numpy's global generator; mibench runs with
   ``standardize="none"``.
-- bmi's ``KSGEnsembleFirstEstimator`` (package ``benchmark-mi``, which imports with jax and
-  jaxlib 0.4.30; ``neighborhoods=(3,), standardize=False, metric_x="chebyshev"``, the max norm
-  of mibench's default): no noise, the samples as they are; mibench runs with
-  ``standardize="none"``.
+- bmi's ``KSGEnsembleFirstEstimator`` (package ``benchmark-mi``; ``neighborhoods=(3,),
+  standardize=False, metric_x="chebyshev"``, the max norm of mibench's default): no noise, the
+  samples as they are; mibench runs with ``standardize="none"``. It is not in the ``bench``
+  extra: install it by hand with ``pip install benchmark-mi==0.1.3 jax==0.4.30
+  jaxlib==0.4.30`` (pip warns that it asks for pandas < 2; its KSG runs with mibench's
+  pandas).
 
 Run with ``asv run --python=same --bench peers`` (``track_time_ratio`` is mibench's time over
 the peer's, lower is better; ``track_value_difference`` the |difference| in nats); a peer that
