@@ -25,7 +25,7 @@ which are monotone in each coordinate, so a bound never drops a sample it should
 k-th neighbour distances are bit for bit those of :class:`scipy.spatial.cKDTree` with
 ``p = inf``, the counts those of the brute-force test (tests/test_bucket_tree.py).
 
-Measured on one core of the 2-core machine (AMD EPYC, 2026-12-02), dense Gaussian tasks, KSG-1
+Measured on one core of the 2-core machine (Intel Xeon, 2026-12-02), dense Gaussian tasks, KSG-1
 with k = 3, the whole estimate against the cKDTree joint search with scikit-learn KD-tree
 counts it replaced: 2 × 2 at n = 1e5 0.46 s against 1.39 s, 3 × 3 0.92 s against 3.69 s,
 5 × 5 3.6 s against 16.0 s; at n = 1e4, 5 × 5 0.14 s against 0.53 s. Against the brute-force
