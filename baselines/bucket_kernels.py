@@ -23,42 +23,57 @@ def within(coords, s, e, q, bound, strict, buf, alive):
     """The stored samples s..e-1 within ``bound`` of q (max norm, ``< bound`` when strict).
 
     Sets ``alive[:m]`` to their offsets from s and ``buf[alive[t]]`` to their distances, and
-    returns m. Distances are built coordinate by coordinate in vectorised loops; every
-    :data:`STRIDE` coordinates the samples whose distance already exceeds the bound are
-    dropped (a max only grows), so high-dimensional blocks cost far less than a full scan.
+    returns m. Distances are built coordinate by coordinate, :data:`STRIDE` coordinates at a
+    time, in loops the compiler vectorises, over every sample while more than a quarter of
+    them are still within the bound; then the samples already beyond it are dropped (a max
+    only grows) and the rest go on one by one, dropped again every stride. So a bucket costs
+    little more than its first coordinates when the bound is tight, and no bookkeeping when it
+    is loose.
     """
     d = coords.shape[0]
     m = e - s
-    first = min(STRIDE, d)
     col = coords[0, s:e]
     q0 = q[0]
     for j in range(m):
         buf[j] = abs(col[j] - q0)
-    for c in range(1, first):
-        col = coords[c, s:e]
-        qc = q[c]
+    c = 1
+    while True:  # dense: every sample
+        stop = min(c + STRIDE - 1 if c == 1 else c + STRIDE, d)
+        for cc in range(c, stop):
+            col = coords[cc, s:e]
+            qc = q[cc]
+            for j in range(m):
+                v = abs(col[j] - qc)
+                buf[j] = v if v > buf[j] else buf[j]
+        c = stop
+        if c == d:
+            break
+        inside = 0
         for j in range(m):
-            v = abs(col[j] - qc)
-            buf[j] = v if v > buf[j] else buf[j]
-    c = first
-    while True:
-        kept = 0
-        for j in range(m):  # branch-free compaction of the offsets still within the bound
-            j0 = j if c == first else alive[j]
-            alive[kept] = j0
-            kept += buf[j0] < bound if strict else buf[j0] <= bound
-        m = kept
-        if c == d or m == 0:
-            return m
+            inside += buf[j] < bound if strict else buf[j] <= bound
+        if 4 * inside <= m:
+            break
+    kept = 0
+    for j in range(m):  # branch-free compaction of the offsets still within the bound
+        alive[kept] = j
+        kept += buf[j] < bound if strict else buf[j] <= bound
+    while c < d and kept > 0:  # sparse: the samples still within, dropped every stride
         stop = min(c + STRIDE, d)
         for cc in range(c, stop):
             col = coords[cc, s:e]
             qc = q[cc]
-            for t in range(m):
+            for t in range(kept):
                 j = alive[t]
                 v = abs(col[j] - qc)
                 buf[j] = v if v > buf[j] else buf[j]
         c = stop
+        m = kept
+        kept = 0
+        for t in range(m):
+            j = alive[t]
+            alive[kept] = j
+            kept += buf[j] < bound if strict else buf[j] <= bound
+    return kept
 
 
 @jit

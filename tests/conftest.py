@@ -1,4 +1,5 @@
-"""Shared test fixtures: small estimators registered for harness tests."""
+"""Shared test fixtures: small estimators registered for harness tests, awkward samples for
+the neighbour searches."""
 
 from __future__ import annotations
 
@@ -135,3 +136,24 @@ def dump_dom(chromium: str):
         return done.stdout
 
     return dump
+
+
+def _awkward_samples(kind: str, n: int, d: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((n, d))
+    if kind == "ties":
+        return np.round(a * 2)  # many equal coordinates and equal distances
+    if kind == "duplicates":
+        return np.repeat(a[: n // 4], 4, axis=0)  # each sample three times more
+    if kind == "scales":
+        return a * np.geomspace(1e-8, 1e8, d) + 1e6  # huge and tiny scales, a large offset
+    return a
+
+
+@pytest.fixture
+def awkward_samples():
+    """``make(kind, n, d, seed)``: samples of shape ``(n, d)``, standard normal for
+    ``"normal"``, rounded to halves for ``"ties"``, each row four times for ``"duplicates"`` (n
+    rounded down to a multiple of 4), coordinates scaled from 1e-8 to 1e8 and shifted by 1e6
+    for ``"scales"``."""
+    return _awkward_samples

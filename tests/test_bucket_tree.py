@@ -17,18 +17,6 @@ from mibench.baselines import bucket_tree
 from mibench.baselines.bucket_tree import build, count_within, k_nearest
 
 
-def _samples(kind: str, n: int, d: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal((n, d))
-    if kind == "ties":
-        return np.round(a * 2)  # many equal coordinates and equal distances
-    if kind == "duplicates":
-        return np.repeat(a[: n // 4], 4, axis=0)  # each sample three times more
-    if kind == "scales":
-        return a * np.geomspace(1e-8, 1e8, d) + 1e6  # huge and tiny scales, a large offset
-    return a
-
-
 def _brute(a: np.ndarray) -> np.ndarray:
     d = np.abs(a[:, None, :] - a[None, :, :]).max(axis=2)
     np.fill_diagonal(d, np.inf)
@@ -44,8 +32,10 @@ CASES = [
 
 
 @pytest.mark.parametrize(("kind", "n", "d", "leaf"), CASES)
-def test_k_nearest_equals_ckdtree_and_counts_equal_the_exact_test(kind, n, d, leaf):
-    a = _samples(kind, n, d, seed=n + d)
+def test_k_nearest_equals_ckdtree_and_counts_equal_the_exact_test(
+    kind, n, d, leaf, awkward_samples
+):
+    a = awkward_samples(kind, n, d, seed=n + d)
     tree = build(a, leaf)
     dist, idx = k_nearest(tree, 6)
     expected = cKDTree(a).query(a, k=7, p=np.inf)[0][:, 1:]
@@ -62,15 +52,15 @@ def test_k_nearest_equals_ckdtree_and_counts_equal_the_exact_test(kind, n, d, le
         np.testing.assert_array_equal(count_within(tree, radii, strict=strict), want)
 
 
-def test_radii_wider_than_the_sample_count_everything_else():
-    a = _samples("normal", 500, 4, seed=3)
+def test_radii_wider_than_the_sample_count_everything_else(awkward_samples):
+    a = awkward_samples("normal", 500, 4, seed=3)
     tree = build(a, 32)
     for strict in (True, False):
         np.testing.assert_array_equal(count_within(tree, np.full(500, 1e3), strict=strict), 499)
 
 
-def test_the_tree_splits_each_node_in_halves_with_exact_boxes():
-    a = _samples("normal", 1000, 5, seed=1)
+def test_the_tree_splits_each_node_in_halves_with_exact_boxes(awkward_samples):
+    a = awkward_samples("normal", 1000, 5, seed=1)
     tree = build(a, 50)
     start, stop, left, right, low, high = tree.nodes
     np.testing.assert_array_equal(np.sort(tree.order), np.arange(1000))
@@ -94,8 +84,8 @@ def test_the_tree_splits_each_node_in_halves_with_exact_boxes():
         np.testing.assert_array_equal(high[b], part.max(axis=1))
 
 
-def test_threads_give_the_same_values(monkeypatch):
-    a = _samples("ties", 3000, 6, seed=2)
+def test_threads_give_the_same_values(monkeypatch, awkward_samples):
+    a = awkward_samples("ties", 3000, 6, seed=2)
     radii = np.abs(np.random.default_rng(1).standard_normal(3000))
     one = k_nearest(build(a), 4), count_within(build(a), radii, strict=True)
     monkeypatch.setattr(bucket_tree, "THREADS_MIN_N", 100)
