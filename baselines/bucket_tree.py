@@ -43,6 +43,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -105,8 +106,9 @@ def k_nearest(tree: BucketTree, kmax: int) -> tuple[np.ndarray, np.ndarray]:
         nearest first; ``indices`` are original row numbers, self excluded (a duplicate of a
         sample is another sample, at distance 0).
     """
-    from .bucket_kernels import knn
+    from .bucket_kernels import knn as compiled
 
+    knn = cast(Callable[..., None], compiled)  # for mypy: a Dispatcher, called with *args
     n = tree.order.size
     dist = np.empty((n, kmax))
     idx = np.empty((n, kmax), dtype=np.int64)
@@ -131,8 +133,9 @@ def count_within(tree: BucketTree, radii: np.ndarray, *, strict: bool) -> np.nda
         Counts, shape ``(n,)``, int64, in the original order. A duplicate of sample i counts
         (distance 0); with ``strict`` and r_i = 0 the count is 0.
     """
-    from .bucket_kernels import count
+    from .bucket_kernels import count as compiled
 
+    count = cast(Callable[..., None], compiled)  # for mypy: a Dispatcher, called with *args
     n = tree.order.size
     r = np.ascontiguousarray(radii[tree.order], dtype=np.float64)
     counts = np.empty(n, dtype=np.int64)

@@ -29,11 +29,7 @@ REQUIRED_RATIO = {
     for case, (_, n, peer) in CASES.items()
 }
 #: Cases whose target is not reached yet (an expected failure, with what was measured).
-OPEN_TARGETS = {
-    "50x50 n=5000 bmi": "2.0x measured on one core of the 2-core machine, 2026-12-02: in 100 "
-    "dimensions the bucket tree prunes little and bmi's chunked cdist is already a vectorised "
-    "brute force",
-}
+OPEN_TARGETS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", list(CASES))
