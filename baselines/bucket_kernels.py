@@ -1,6 +1,6 @@
 """The compiled kernels of :mod:`mibench.baselines.bucket_tree` (numba).
 
-Imported only when a bucket tree is first queried: importing numba takes a few tenths of a
+Imported only when a bucket tree is first built: importing numba takes a few tenths of a
 second. Compiled once per machine and kept in numba's on-disk cache. Exact IEEE arithmetic (no
 ``fastmath``): a distance is the max of the rounded |a_c − b_c|.
 """
@@ -14,7 +14,8 @@ jit = numba.njit(cache=True, nogil=True)
 #: Coordinates read before the first pruning of a bucket's samples, and between two prunings.
 #: In the 50 × 50 dense Gaussian task (n = 5,000) about 20 % of the samples are still within
 #: the KSG radius after 16 coordinates and 6 % after 32, so most coordinates are read for few
-#: samples. 16 measured fastest of 4, 6, 8, 12, 16 and 24 there and at 25 × 25 (one core).
+#: samples. 16 measured fastest of 4, 6, 8, 12, 16 and 24 there and at 25 × 25 (one core; with
+#: a scan that pruned after every stride, before the dense phase of :func:`within`).
 STRIDE = 16
 
 
