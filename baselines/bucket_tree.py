@@ -26,15 +26,18 @@ k-th neighbour distances are bit for bit those of :class:`scipy.spatial.cKDTree`
 ``p = inf``, the counts those of the brute-force test (tests/test_bucket_tree.py).
 
 Measured on one core of the 2-core machine (Intel Xeon, 2026-12-02), dense Gaussian tasks, KSG-1
-with k = 3, the whole estimate against the cKDTree joint search with scikit-learn KD-tree
-counts it replaced: 2 × 2 at n = 1e5 0.46 s against 1.39 s, 3 × 3 0.92 s against 3.69 s,
-5 × 5 3.6 s against 16.0 s; at n = 1e4, 5 × 5 0.14 s against 0.53 s. Against the brute-force
-backend (scipy's cdist, one thread): 5 × 5 at n = 1e4 0.15 s against 1.6 s, 10 × 10 0.45 s
-against 2.2 s, 25 × 25 1.4 s against 3.4 s, 50 × 50 at n = 5,000 0.87 s against 1.6 s, so
-``backend="auto"`` takes this tree on the CPU at every dimension. Bucket sizes from sweeps of 8
-to 1024 there (k nearest in the joint space, counts in one block): 32 is the fastest for 2-D
-searches, 64 for 4-D, 256 for 5-D to 10-D and 512 from 20-D to 100-D, each within 5 % of the
-best size measured at its dimension.
+with k = 3, the whole estimate (the counts of blocks of 5 or more dimensions on the rank
+bitsets of :mod:`mibench.baselines.rank_bitsets`) against the cKDTree joint search with
+scikit-learn KD-tree counts it replaced: 2 × 2 at n = 1e5 0.50 s against 1.39 s, 3 × 3 1.04 s
+against 3.69 s, 5 × 5 4.0 s against 16.0 s; at n = 1e4, 5 × 5 0.11 s against 0.53 s. Against
+the brute-force backend (scipy's cdist, one thread): 5 × 5 at n = 1e4 0.11 s against 1.7 s,
+10 × 10 0.26 s against 2.0 s, 25 × 25 0.77 s against 3.1 s, 50 × 50 at n = 5,000 0.47 s against
+1.5 s, so ``backend="auto"`` takes this tree on the CPU at every dimension.
+
+Bucket sizes, from sweeps of 8 to 1024 there (k nearest in the joint space, counts in one
+block): 32 is the fastest for 2-D searches, 64 for 4-D and 512 from 20-D to 100-D, each within
+5 % of the best size measured at its dimension; 128 for 5-D to 10-D, where 256 is up to 5 %
+faster at n = 1e4 but slower at n = 1e5 (the 5 × 5 estimate 4.5 s against 4.3 s).
 """
 
 from __future__ import annotations
