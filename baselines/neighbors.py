@@ -69,12 +69,12 @@ CHUNK_ELEMENTS = 2**22
 #: they save).
 THREADS_MIN_N = bucket_tree.THREADS_MIN_N
 #: The counts of a block of this many dimensions or more, and of at most
-#: BITSET_SAMPLES_PER_DIM samples per dimension, use rank bitsets (measured on one core, dense
-#: Gaussian blocks, counts at the KSG-1 radii, bitsets against the bucket tree: 2-D at n = 1e4
-#: 0.018 s against 0.014 s and at 1e5 0.41 s against 0.14 s; 3-D at 1e5 0.67 s against 0.29 s;
-#: 5-D at 1e4 0.019 s against 0.034 s, 3e4 0.12 s against 0.17 s, 1e5 1.27 s against 0.98 s;
-#: 10-D at 1e4 0.045 s against 0.11 s, 5e4 0.69 s against 2.07 s; 25-D at 1e4 0.13 s against
-#: 0.35 s; 50-D at 5,000 0.10 s against 0.22 s).
+#: BITSET_SAMPLES_PER_DIM samples per dimension, use rank bitsets (measured on one core of a
+#: 2-core Intel Xeon, dense Gaussian blocks, counts at the KSG-1 radii, bitsets against the
+#: bucket tree: 2-D at n = 1e4 0.016 s against 0.012 s and at 1e5 0.41 s against 0.13 s; 3-D at
+#: 1e5 0.68 s against 0.27 s; 5-D at 1e4 0.018 s against 0.034 s, 3e4 0.13 s against 0.18 s,
+#: 1e5 1.32 s against 0.95 s; 10-D at 1e4 0.042 s against 0.12 s, 5e4 0.72 s against 2.10 s;
+#: 25-D at 1e4 0.13 s against 0.31 s; 50-D at 5,000 0.096 s against 0.16 s).
 BITSET_MIN_DIM = 5
 #: See :data:`BITSET_MIN_DIM`: 5-D blocks use bitsets up to 60,000 samples, 10-D up to 120,000.
 BITSET_SAMPLES_PER_DIM = 12_000
