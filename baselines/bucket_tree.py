@@ -115,7 +115,7 @@ def k_nearest(tree: BucketTree, kmax: int) -> tuple[np.ndarray, np.ndarray]:
     n = tree.order.size
     dist = np.empty((n, kmax))
     idx = np.empty((n, kmax), dtype=np.int64)
-    _in_parts(n, lambda a, b: knn(tree.coords, *tree.nodes, kmax, a, b, dist, idx))
+    split_over_cores(n, lambda a, b: knn(tree.coords, *tree.nodes, kmax, a, b, dist, idx))
     out_d = np.empty_like(dist)
     out_i = np.empty_like(idx)
     out_d[tree.order] = dist
@@ -142,15 +142,16 @@ def count_within(tree: BucketTree, radii: np.ndarray, *, strict: bool) -> np.nda
     n = tree.order.size
     r = np.ascontiguousarray(radii[tree.order], dtype=np.float64)
     counts = np.empty(n, dtype=np.int64)
-    _in_parts(n, lambda a, b: count(tree.coords, *tree.nodes, r, strict, a, b, counts))
+    split_over_cores(n, lambda a, b: count(tree.coords, *tree.nodes, r, strict, a, b, counts))
     out = np.empty_like(counts)
     out[tree.order] = counts
     return out
 
 
-def _in_parts(n: int, run: Callable[[int, int], None]) -> None:
-    """Call ``run(first, last)`` over the stored samples 0..n-1, on one thread per core from
-    :data:`THREADS_MIN_N` samples on (the kernels release the GIL)."""
+def split_over_cores(n: int, run: Callable[[int, int], None]) -> None:
+    """Call ``run(first, last)`` over contiguous parts of the queries 0..n-1 that cover them,
+    on one thread per core from :data:`THREADS_MIN_N` queries on (``run`` must release the GIL,
+    as the compiled kernels do), else once over all of them."""
     parts = (os.cpu_count() or 1) if n >= THREADS_MIN_N else 1
     bounds = np.linspace(0, n, parts + 1).astype(int).tolist()
     pairs = list(zip(bounds[:-1], bounds[1:], strict=True))

@@ -20,16 +20,14 @@ Values are those of the exact test: the counts equal the brute-force ones bit fo
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from .bucket_tree import split_over_cores
+
 #: The most memory the prefix bitsets of one block may take (bytes).
 MAX_BYTES = 256 * 2**20
-#: Queries are split over threads (one per core) from this many samples on.
-THREADS_MIN_N = 20_000
 
 
 def bitset_bytes(n: int, d: int) -> int:
@@ -86,15 +84,9 @@ def count_within(sets: RankBitsets, radii: np.ndarray, *, strict: bool) -> np.nd
     n = radii.size
     r = np.ascontiguousarray(radii, dtype=np.float64)
     out = np.empty(n, dtype=np.int64)
-    parts = (os.cpu_count() or 1) if n >= THREADS_MIN_N else 1
-    bounds = np.linspace(0, n, parts + 1).astype(int).tolist()
 
     def run(first: int, last: int) -> None:
         count(sets.values, sets.order, sets.rank, sets.prefix, r, strict, first, last, out)
 
-    if parts == 1:
-        run(0, n)
-    else:
-        with ThreadPoolExecutor(max_workers=parts) as pool:
-            list(pool.map(lambda ab: run(*ab), zip(bounds[:-1], bounds[1:], strict=True)))
+    split_over_cores(n, run)
     return out

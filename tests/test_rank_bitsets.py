@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mibench.baselines import neighbors, rank_bitsets
+from mibench.baselines import bucket_tree, neighbors
 from mibench.baselines.rank_bitsets import bitset_bytes, build, count_within
 
 
@@ -49,8 +49,8 @@ def test_threads_give_the_same_counts(monkeypatch, awkward_samples):
     a = awkward_samples("normal", 2000, 6, seed=2)
     radii = np.abs(np.random.default_rng(3).standard_normal(2000))
     one = count_within(build(a), radii, strict=True)
-    monkeypatch.setattr(rank_bitsets, "THREADS_MIN_N", 100)
-    monkeypatch.setattr(rank_bitsets.os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(bucket_tree, "THREADS_MIN_N", 100)
+    monkeypatch.setattr(bucket_tree.os, "cpu_count", lambda: 3)
     np.testing.assert_array_equal(count_within(build(a), radii, strict=True), one)
 
 
