@@ -5,14 +5,15 @@ the intersection of d sets: S_c(i) = {j : |p_jc − p_ic| < r_i} for each coordi
 order of coordinate c sorted, S_c(i) is one contiguous range of ranks, found by two binary
 searches with the exact test on fl(|p_jc − p_ic|) (monotone in p_jc on each side of p_ic).
 With the samples' indices as bits, a range of ranks is the difference of two prefix bitsets,
-kept at every 64th rank, and the ≤ 63 ranks at each end are toggled one by one; the
+kept at every 64th rank, with the ≤ 32 ranks between each end and its nearest kept rank
+toggled one by one; the
 intersection over coordinates is a word-wise AND and the count a population count. A query
 costs O(d · (n / 64 + log n)) word operations whatever the radius, against a KD-tree that in
 25 to 50 dimensions visits most buckets.
 
 Memory: d · (n / 64 + 1) · ⌈n / 64⌉ words (:func:`bitset_bytes`); :data:`MAX_BYTES` bounds
-what :mod:`mibench.baselines.neighbors` lets it take. Measured in the module docstring of
-:mod:`mibench.baselines.neighbors`, where the choice between this and the bucket tree is made.
+what :mod:`mibench.baselines.neighbors` lets it take. The times that choose between this and
+the bucket tree are at :data:`mibench.baselines.neighbors.BITSET_MIN_DIM`.
 
 Values are those of the exact test: the counts equal the brute-force ones bit for bit
 (tests/test_rank_bitsets.py).
