@@ -190,6 +190,8 @@ class NeuralObjective(Protocol):
         selection: the held-out value whose largest value selects the evaluation reported
             (``"value"``: the readout; else one of :attr:`extra_values`).
         score_limit: a model score beyond ±this marks a step as diverged (inf: no limit).
+        liftable_inputs: whether the model may see the lifted inputs ``[x, x ∘ x]``,
+            ``[y, y ∘ y]`` (``quadratic_features``; not a density of y).
         seed: the member's seed (None: seed 0).
         max_steps: the member's most training steps.
         patience: evaluations without a new best before the member stops.
@@ -199,6 +201,7 @@ class NeuralObjective(Protocol):
     extra_values: ClassVar[dict[str, Callable[[Tensor, Tensor, dict[str, Tensor]], Tensor]]]
     selection: ClassVar[str]
     score_limit: ClassVar[float]
+    liftable_inputs: ClassVar[bool]
 
     @property
     def seed(self) -> int | None: ...

@@ -13,16 +13,20 @@ needs torch:
    per fit to ``OUT`` (task, estimator, seed, n, mi_true, mi_estimate in nats, seconds,
    versions); fits already in ``OUT`` are skipped, so an interrupted run resumes.
    ``--estimators`` picks a subset (e.g. to run two processes side by side).
-3. ``compare FOLDER`` (mibench's environment): beside ``FOLDER/results.csv`` writes
-   ``comparison.csv`` and ``comparison.md``: per task and estimator, bmi's and mibench's mean
-   estimate over the seeds both have, bmi's standard error (sd / sqrt(seeds)) and each one's
-   mean absolute error (nats), mibench's from the committed standard heatmap.
+3. ``compare FOLDER [--ours RUN_DIR --stem NAME]`` (mibench's environment): beside
+   ``FOLDER/results.csv`` writes ``comparison.csv`` and ``comparison.md``: per task and
+   estimator, bmi's and mibench's mean estimate over the seeds both have, bmi's standard error
+   (sd / sqrt(seeds)) and each one's mean absolute error (nats), mibench's from the committed
+   standard heatmap, or from the run folder ``RUN_DIR`` of the same tasks, n and seeds (whose
+   cells see the same samples), written to ``NAME.csv`` and ``NAME.md``.
 
 Usage:
     python scripts/bmi_peer_student.py samples /tmp/bmi-samples
     /path/to/bmi-env/bin/python scripts/bmi_peer_student.py fit /tmp/bmi-samples \\
         results/peers/bmi-student/results.csv
     python scripts/bmi_peer_student.py compare results/peers/bmi-student
+    python scripts/bmi_peer_student.py compare results/peers/bmi-student \
+        --ours results/heavy-tails-quadratic --stem comparison-quadratic
 """
 
 from __future__ import annotations
@@ -127,14 +131,15 @@ def fit(folder: Path, out: Path, seeds: list[int], estimators: list[str]) -> Non
                 print(*row[:6], f"{seconds:.1f}s", flush=True)
 
 
-def compare(folder: Path) -> None:
-    """Step 3: bmi's fits against the committed heatmap's cells of the same samples."""
+def compare(folder: Path, ours_dir: Path | None = None, stem: str = "comparison") -> None:
+    """Step 3: bmi's fits against mibench's cells of the same samples: the committed heatmap's,
+    or those of the run folder ``ours_dir``."""
     import pandas as pd
 
     heatmap = Path(__file__).resolve().parents[1] / "results/figures/standard-heatmap"
     peer = pd.read_csv(folder / "results.csv")
     ours = pd.read_parquet(
-        heatmap / "results.parquet",
+        (ours_dir or heatmap) / "results.parquet",
         columns=["task_id", "estimator", "n", "seed", "mi_estimate", "status"],
     )
     ours = ours[(ours["n"] == N) & ours["estimator"].isin(ESTIMATORS)]
@@ -158,8 +163,8 @@ def compare(folder: Path) -> None:
     table["mibench_within_bmi_mae_plus_se"] = table["mae_mibench"] <= table["mae_bmi"] + table[
         "se_bmi"
     ].fillna(0.0)
-    table.to_csv(folder / "comparison.csv", index=False)
-    (folder / "comparison.md").write_text(
+    table.to_csv(folder / f"{stem}.csv", index=False)
+    (folder / f"{stem}.md").write_text(
         table.to_markdown(index=False, floatfmt=".3f") + "\n", encoding="utf-8"
     )
 
@@ -176,11 +181,13 @@ def main() -> None:
     f.add_argument("--estimators", default=",".join(ESTIMATORS))
     c = sub.add_parser("compare")
     c.add_argument("folder", type=Path)
+    c.add_argument("--ours", type=Path, default=None)
+    c.add_argument("--stem", default="comparison")
     args = parser.parse_args()
     if args.step == "samples":
         write_samples(args.folder)
     elif args.step == "compare":
-        compare(args.folder)
+        compare(args.folder, args.ours, args.stem)
     else:
         seeds = [int(v) for v in args.seeds.split(",")]
         fit(args.folder, args.out, seeds, args.estimators.split(","))

@@ -32,7 +32,11 @@ CELL_VERSION = 1
 #: that reproduces the earlier behaviour. While a cell's parameter is at that default it is
 #: left out of the cell id and of the derived estimator seed (:func:`identity_params`), so the
 #: stored cells of the estimator keep their ids and values; any other value enters both.
-LATER_DEFAULTS: dict[str, Any] = {"normal_scores": False, "validation_fraction": 0.0}
+LATER_DEFAULTS: dict[str, Any] = {
+    "normal_scores": False,
+    "validation_fraction": 0.0,
+    "quadratic_features": False,
+}
 
 
 def identity_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -67,9 +67,7 @@ class BatchedModel:
     ) -> None:
         self.cls: type[NeuralObjective] = type(members[0])
         self.shared = shared
-        self.critic: BatchedScoreModel = self.cls.make_model(
-            shared.critic_kind, dim_x, dim_y, shared.hidden, shared.activation, shared.embed_dim
-        )
+        self.critic = make_score_model(self.cls, shared, dim_x, dim_y)
         dev = shared.device
         self.members = list(range(len(members)))
         self.generators = [torch.Generator().manual_seed(s) for s in shared.seeds]
@@ -212,6 +210,31 @@ class BatchedModel:
         readouts = torch.cat(values).double().cpu().numpy()
         readouts = readouts[np.isfinite(readouts)]
         return float(np.std(readouts, ddof=1)) if len(readouts) >= 2 else math.nan
+
+
+def make_score_model(
+    cls: type[NeuralObjective], shared: SharedSettings, dim_x: int, dim_y: int
+) -> BatchedScoreModel:
+    """The model of estimator class ``cls`` with the ``shared`` settings, for X of ``dim_x``
+    and Y of ``dim_y`` columns: ``cls.make_model`` of the critic settings, inside
+    :class:`~mibench.neural.critics.QuadraticFeatures` (built for twice the dimensions) when
+    ``shared.quadratic_features``.
+
+    Raises:
+        ValueError: from ``cls.make_model``, naming the architecture argument at fault.
+    """
+    from mibench.neural.critics import QuadraticFeatures
+
+    lift = 2 if shared.quadratic_features else 1
+    model = cls.make_model(
+        shared.critic_kind,
+        lift * dim_x,
+        lift * dim_y,
+        shared.hidden,
+        shared.activation,
+        shared.embed_dim,
+    )
+    return QuadraticFeatures(model) if shared.quadratic_features else model
 
 
 def take_rows(state: Any, index: Tensor, owner: str) -> Any:

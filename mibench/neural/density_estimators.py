@@ -102,6 +102,7 @@ class _DensityEstimator(NeuralEstimator):
     }
     selection: ClassVar[str] = "log_likelihood"
     score_limit: ClassVar[float] = math.inf
+    liftable_inputs: ClassVar[bool] = False
 
     def check_objective_params(self) -> None:
         """``critic`` must be one of :data:`~mibench.neural.defaults.DENSITY_KINDS`."""

@@ -93,6 +93,9 @@ class NeuralEstimator(Estimator):
     #: A model score beyond ±this marks a training step as diverged (see
     #: :data:`~mibench.neural.defaults.SCORE_LIMIT`).
     score_limit: ClassVar[float] = SCORE_LIMIT
+    #: Whether the model's inputs may be lifted to ``[x, x ∘ x]``, ``[y, y ∘ y]``
+    #: (``quadratic_features``): true for critics, false for a density of y.
+    liftable_inputs: ClassVar[bool] = True
     #: The cells of the neural estimators were first stored while ``standardize`` was a bool,
     #: so their cell ids record the bool (:meth:`~mibench.estimator.Estimator.cell_params`).
     param_aliases: ClassVar[dict[str, dict[Any, Any]]] = {
@@ -118,6 +121,7 @@ class NeuralEstimator(Estimator):
         validation_fraction: float = DEFAULTS.validation_fraction,
         standardize: str | bool = DEFAULTS.standardize,
         normal_scores: bool = DEFAULTS.normal_scores,
+        quadratic_features: bool = DEFAULTS.quadratic_features,
         seed: int | None = DEFAULTS.seed,
         device: str = DEFAULTS.device,
         dtype: str = DEFAULTS.dtype,
@@ -139,6 +143,7 @@ class NeuralEstimator(Estimator):
         self.validation_fraction = validation_fraction
         self.standardize = standardize
         self.normal_scores = normal_scores
+        self.quadratic_features = quadratic_features
         self.seed = seed
         self.device = device
         self.dtype = dtype

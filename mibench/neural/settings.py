@@ -127,6 +127,9 @@ class SharedSettings:
     #: Whether each member's columns are z-scored (``standardize`` is ``"zscore"``).
     standardize: bool
     normal_scores: bool
+    #: Whether the model sees ``[x, x ∘ x]`` and ``[y, y ∘ y]``
+    #: (:class:`~mibench.neural.critics.QuadraticFeatures`).
+    quadratic_features: bool
     device: torch.device
     param_dtype: torch.dtype
     autocast_dtype: torch.dtype | None
@@ -181,6 +184,15 @@ def shared_settings(members: Sequence[NeuralObjective]) -> SharedSettings:
     )
     standardize = standardize_method(p["standardize"], NEURAL_STANDARDIZATIONS) == "zscore"
     require(isinstance(p["normal_scores"], bool), "normal_scores", p["normal_scores"], "a bool")
+    quadratic = p["quadratic_features"]
+    require(isinstance(quadratic, bool), "quadratic_features", quadratic, "a bool")
+    cls = type(members[0])
+    require(
+        not quadratic or cls.liftable_inputs,
+        "quadratic_features",
+        quadratic,
+        f"False for {cls.__name__} (its model is a density of y, which the lift would change)",
+    )
     param_dtype, autocast_dtype = resolve_dtype(p["dtype"])
     threads = p["threads"]
     require(
@@ -203,6 +215,7 @@ def shared_settings(members: Sequence[NeuralObjective]) -> SharedSettings:
         validation_fraction=float(vf),
         standardize=standardize,
         normal_scores=p["normal_scores"],
+        quadratic_features=quadratic,
         device=resolve_device(p["device"]),
         param_dtype=param_dtype,
         autocast_dtype=autocast_dtype,

@@ -42,6 +42,7 @@ import torch
 from torch import Tensor
 
 from mibench.devices import resolve_device
+from mibench.neural.batched import make_score_model
 from mibench.neural.clipping import set_adaptive_clipped_grads
 from mibench.neural.critics import negatives_per_sample, pair_index
 from mibench.neural.defaults import SCORE_LIMIT
@@ -125,12 +126,13 @@ class MITerm:
 
     Args:
         estimator: a neural estimator spec (``"mine"``, ``"infonce[critic=joint]"``) or
-            instance; its critic architecture, ``negatives``, ``lr``, ``weight_decay``,
-            ``seed`` (None: seed 0), ``device`` and objective hyperparameters (MINE's
-            ``rate``, SMILE's ``tau``, JSD's ``shift``) are used. ``batch_size``,
-            ``max_steps``, ``dtype`` and the held-out settings are not: the outer loop sets
-            the batches, and the critic always runs in float32 (its scores reduce in float64
-            as everywhere; the returned term has the critic's float32 dtype).
+            instance; its critic architecture (with ``quadratic_features``), ``negatives``,
+            ``lr``, ``weight_decay``, ``seed`` (None: seed 0), ``device`` and objective
+            hyperparameters (MINE's ``rate``, SMILE's ``tau``, JSD's ``shift``) are used.
+            ``batch_size``, ``max_steps``, ``dtype`` and the held-out settings are not: the
+            outer loop sets the batches, and the critic always runs in float32 (its scores
+            reduce in float64 as everywhere; the returned term has the critic's float32
+            dtype).
         dim_x: columns of x.
         dim_y: columns of y.
         **params: hyperparameters overriding those of ``estimator``.
@@ -159,14 +161,7 @@ class MITerm:
         self.name = self.cls.name
         self.negatives = settings.negatives
         self.device = resolve_device(self.estimator.device)
-        self.critic = self.cls.make_model(
-            settings.critic_kind,
-            dim_x,
-            dim_y,
-            settings.hidden,
-            settings.activation,
-            settings.embed_dim,
-        )
+        self.critic = make_score_model(self.cls, settings, dim_x, dim_y)
         self.dim_x, self.dim_y = dim_x, dim_y
         generator = torch.Generator().manual_seed(settings.seeds[0])
         theta = self.critic.init(generator)[None]
