@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +24,9 @@ from torch import Tensor
 
 from mibench.neural.defaults import DEFAULTS
 from mibench.validation import check_choice, check_int, is_int, require
+
+if TYPE_CHECKING:
+    from mibench.protocols import BatchedScoreModel
 
 #: Hidden activations by name.
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -443,7 +446,7 @@ class QuadraticFeatures:
             the lifted x and y).
     """
 
-    def __init__(self, model: ScoreModel) -> None:
+    def __init__(self, model: BatchedScoreModel) -> None:
         self.model = model
         self.n_params = model.n_params
 
