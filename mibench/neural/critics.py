@@ -433,10 +433,10 @@ class QuadraticFeatures:
     The ``quadratic_features`` hyperparameter of the critic-based estimators. The log density
     ratio that a critic approximates is a quadratic form for Gaussian data and, for the
     multivariate Student t with identity dispersion, a function of ‖x‖² and ‖y‖² (which carry
-    the shared radius), while a ReLU MLP of the coordinates
-    builds squares only piecewise. With the squares among its inputs and ``normal_scores``, the
-    seven critic estimators' means on the seven ``student-identity-*`` tasks of the standard
-    suite (n = 10,000, 5 seeds) came within 0.06 nats of the truth, against up to 0.22 nats low
+    the shared radius), while a ReLU MLP of the coordinates builds squares only piecewise. With
+    the squares among its inputs and ``normal_scores``, the means of MINE, MINE-f, NWJ, DV, JSD,
+    SMILE and InfoNCE on the seven ``student-identity-*`` tasks of the standard suite
+    (n = 10,000, 5 seeds) came within 0.06 nats of the truth, against up to 0.22 nats low
     with normal scores alone (MINE on ``student-identity-5-5-2``, true 0.448 nats: 0.255 →
     0.403); on large Gaussians it is worse, so it is off by default (see
     :mod:`mibench.neural.defaults` and ``results/heavy-tails/README.md``).
