@@ -61,10 +61,10 @@ it has not been measured on the other tasks, so it is an option, not the default
 
 Why ``quadratic_features`` is off: with ``normal_scores`` it brings all seven estimators within
 0.06 nats of the truth on those seven tasks (mean absolute errors 0.026–0.030 nats), but on
-the other 33 tasks of the standard suite (n = 10,000, 5 seeds; ``results/heavy-tails``) the
-pair makes 57 of 231 (task, estimator) pairs worse by more than the seed-to-seed sd (the 25 × 25
-and 50 × 50 Gaussians most), while 72 get better; it is the setting for heavy tails, not the
-default.
+the other 33 tasks of the standard suite (n = 10,000, 5 seeds;
+``results/heavy-tails-quadratic``) the pair makes 57 of 231 (task, estimator) pairs worse by
+more than the seed-to-seed sd (the 25 × 25 and 50 × 50 Gaussians most), while 72 get better;
+it is the setting for heavy tails, not the default.
 
 Why ``validation_fraction`` is 0: selecting on the part that is reported inflates the value
 by +0.019 nats on average on the quick suite (n = 2,000, 3 seeds; MINE +0.049, NWJ +0.011,
