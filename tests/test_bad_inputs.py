@@ -17,6 +17,7 @@ from mibench.api import estimate_mi
 from mibench.cli import main
 from mibench.harness import Grid, ResultStore, StoreError, execute, run_grid
 from mibench.harness.lock import FolderBusy, folder_lock
+from mibench.neural import fit_ensemble
 from mibench.tasks import get_task, list_tasks
 
 TRUTH = -0.5 * math.log(1 - 0.36)
@@ -40,6 +41,27 @@ def test_neural_estimators_at_extreme_scales(name, scale):
     assert scaled.ok and plain.ok
     assert scaled.value == pytest.approx(plain.value, abs=0.05)
     assert scaled.value == pytest.approx(TRUTH, abs=0.1)
+
+
+@pytest.mark.parametrize(("scale", "what"), [(1e-200, "lose their variation"), (1e200, "overflow")])
+def test_unstandardised_data_that_float32_cannot_hold_is_an_error(scale, what):
+    # Once about 0 nats with status ok at 1e-200 (the float32 cast made the data zeros).
+    x, y = _pair()
+    fine = mibench.get_estimator("mine[max_steps=200,seed=0,standardize=none]")
+    bad = mibench.get_estimator("mine[max_steps=200,seed=1,standardize=none]")
+    result = bad.estimate(x * scale, y)
+    assert result.status is mibench.Status.ERROR and math.isnan(result.value)
+    assert result.steps == 0
+    assert f"x (|values| up to {np.abs(x * scale).max():.3g}) {what}" in result.message
+    assert "standardize='zscore'" in result.message and "dtype='float64'" in result.message
+    # In a group, the member that cannot train does not stop the others, nor change them.
+    group = fit_ensemble([fine, bad], [x, x * scale], [y, y])
+    assert group[1].status is mibench.Status.ERROR and group[1].message == result.message
+    alone = fine.estimate(x, y)
+    assert group[0].ok and (group[0].value, group[0].trace) == (alone.value, alone.trace)
+    # z-scored, the same data train (exact power-of-two rescaling, then the z-score).
+    scaled = mibench.get_estimator("mine[max_steps=200,seed=1]").estimate(x * scale, y)
+    assert scaled.ok and scaled.value == pytest.approx(TRUTH, abs=0.1)
 
 
 def test_power_of_two_rescaling_leaves_ordinary_data_unchanged():

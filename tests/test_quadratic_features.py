@@ -10,7 +10,7 @@ import torch
 
 from mibench import get_estimator
 from mibench.harness.grid import Grid
-from mibench.neural import MINE
+from mibench.neural import MINE, fit_ensemble, replicate
 from mibench.neural.batched import make_score_model
 from mibench.neural.critics import (
     JointCritic,
@@ -66,6 +66,17 @@ def test_an_mi_term_and_a_streaming_fit_use_it():
     task = Staircase(dim=1, levels=(0.5,), steps_per_level=50)
     est = get_estimator("mine[quadratic_features=True,seed=0]").estimate_streaming(task)
     assert est.ok and np.isfinite(est.value)
+
+
+def test_members_of_a_group_equal_their_fits_alone():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1000, 2))
+    y = x[:, :1] + rng.standard_normal((1000, 1))
+    members = replicate(MINE(quadratic_features=True, max_steps=300), [0, 1, 2])
+    group = fit_ensemble(members, x, y)
+    for member, result in zip(members, group, strict=True):
+        alone = member.estimate(x, y)
+        assert (result.value, result.steps, result.trace) == (alone.value, alone.steps, alone.trace)
 
 
 def test_the_default_keeps_the_stored_cell_id_and_seed():

@@ -127,6 +127,18 @@ def test_non_finite_critic_raises_training_diverged():
         term.critic_step(x, x)
 
 
+def test_inputs_beyond_float32_and_a_non_finite_term_raise():
+    # Once NaN without an error: float64 inputs near 1e20 have squares beyond float32.
+    x = torch.randn(16, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    term = MITerm("mine", 1, 1, quadratic_features=True, seed=0)
+    with pytest.raises(TrainingDiverged, match="non-finite mine regulariser term at step 1"):
+        term(x * 1e20, x)
+    for call in (term, term.critic_step, term.estimate):
+        with pytest.raises(ValueError, match=r"y overflows float32, .* up to 2\.31e\+39"):
+            call(x, x * 1e39)
+    assert math.isfinite(float(term(x * 1e15, x)))  # squares up to 1e31: still in range
+
+
 def _losses(scale_mi: float):
     gen = torch.Generator().manual_seed(0)
     encoder = torch.nn.Parameter(torch.randn(3, 2, generator=gen))

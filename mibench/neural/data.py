@@ -21,15 +21,22 @@ if TYPE_CHECKING:
     from mibench.neural.settings import SharedSettings
 
 
-def member_data(arrays: Sequence[np.ndarray], train_rows: Tensor, shared: SharedSettings) -> Tensor:
+def member_data(
+    arrays: Sequence[np.ndarray], train_rows: Tensor, shared: SharedSettings, name: str
+) -> tuple[Tensor, list[str | None]]:
     """Per-member data ``(E, n, d)`` on the device, z-scored with its training rows' moments
-    when ``shared.standardize``.
+    when ``shared.standardize``, and per member why its data cannot train (None when they can).
 
     With ``shared.normal_scores``, each column is first mapped to its normal scores fitted on
     the member's training rows (:func:`mibench.preprocessing.normal_scores`). Before the
     z-score, each column is rescaled exactly by a power of two
     (:func:`mibench.preprocessing.unit_scaled`), as every z-score of mibench is: the values of
     ordinary data do not change, and data at 1e−310 or 1e308 do not underflow or overflow.
+
+    A member's data cannot train when, cast to the parameters' dtype, they lose what the
+    estimate needs: a finite value becomes ±inf, or a column that varies becomes constant
+    (e.g. data at 1e−200 with ``standardize="none"`` in float32, which become zeros; z-scored
+    data are of order 1). The message names ``name`` (``"x"`` or ``"y"``) and what to change.
     """
     if shared.normal_scores:
         arrays = [
@@ -42,7 +49,27 @@ def member_data(arrays: Sequence[np.ndarray], train_rows: Tensor, shared: Shared
         train = torch.stack([d[rows] for d, rows in zip(data, train_rows, strict=True)])
         sd = train.std(1, correction=0, keepdim=True)
         data = (data - train.mean(1, keepdim=True)) / torch.where(sd > 0, sd, 1.0)
-    return data.to(shared.device, shared.param_dtype)
+    cast = data.to(shared.device, shared.param_dtype)
+    back = cast.to("cpu", torch.float64)
+    return cast, [_cast_loss(d, b, name, shared) for d, b in zip(data, back, strict=True)]
+
+
+def _cast_loss(data: Tensor, cast: Tensor, name: str, shared: SharedSettings) -> str | None:
+    """Why one member's ``data: (n, d)`` cannot train once cast to the parameters' dtype
+    (``cast``: the cast values back in float64), or None (see :func:`member_data`)."""
+    overflow = bool((torch.isfinite(data) & ~torch.isfinite(cast)).any())
+    collapsed = (data.amax(0) > data.amin(0)) & (cast.amax(0) == cast.amin(0))
+    if not (overflow or bool(collapsed.any())):
+        return None
+    high = float(data.abs().max())
+    what = "overflow to inf" if overflow else "lose their variation (a column becomes constant)"
+    fixes = "dtype='float64' or rescale " + name
+    if not shared.standardize:
+        fixes = "standardize='zscore' (the default), " + fixes
+    return (
+        f"{name} (|values| up to {high:.3g}) {what} in {shared.param_dtype}, the "
+        f"critic's dtype: use {fixes}"
+    )
 
 
 def member_rows(data: Tensor, rows: Tensor) -> Tensor:

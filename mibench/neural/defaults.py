@@ -27,7 +27,9 @@ test_fraction        0.5          share of the samples held out for evaluation
 validation_fraction  0.0          share held out for selection (0: select on the test part)
 standardize          ``"zscore"`` z-score each column with the training part's mean and sd;
                                   ``"none"`` leaves the columns as given (``True``/``False``
-                                  are the same, as for every estimator)
+                                  are the same, as for every estimator); data that the
+                                  critic's dtype cannot hold (1e−200 or 1e200 in float32)
+                                  give status ``error``, not a value
 normal_scores        False        first map each column to normal scores fitted on the
                                   training part (MI-preserving; for heavy tails, see below)
 quadratic_features   False        the critic sees [x, x∘x] and [y, y∘y] (an injective lift,

@@ -51,7 +51,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mibench.estimate import Estimate
+from mibench.estimate import Estimate, Status
 from mibench.neural.batched import BatchedModel
 from mibench.neural.critics import negatives_per_sample, pair_index
 from mibench.neural.data import epoch_batches, held_out_blocks, member_data, member_rows
@@ -108,7 +108,10 @@ def fit(
     A member that stops (early stopping, ``max_steps`` or divergence) keeps its result from
     then on and is dropped from the batched model (its parameters, optimiser and objective
     state, batches and held-out blocks), so that each step costs what the members still
-    training cost; the others go on exactly as before, until the last member stops.
+    training cost; the others go on exactly as before, until the last member stops. A member
+    whose data cannot train in the parameters' dtype (a finite value overflows, or a varying
+    column becomes constant: see :func:`~mibench.neural.data.member_data`) does not train: its
+    estimate has status ``error`` and a message that names ``x`` or ``y`` and what to change.
 
     Args:
         members: estimators of one class that
@@ -150,9 +153,17 @@ def _fit_fixed(
     total_steps = max(r.max_steps for r in runs)
     model = BatchedModel(members, shared, dim_x, ys[0].shape[1], total_steps)
     # Generator order per member: initial parameters (drawn above), split, epoch permutations.
-    data = _member_data(model, xs, ys, split, batching.eval_batch)
-    model.hp.update(model.cls.data_constants(*data.training_part()))
-    best_scores = _train(model, runs, data, batching, total_steps, on_step, held_out_error)
+    data, unfit = _member_data(model, xs, ys, split, batching.eval_batch)
+    for run, why in zip(runs, unfit, strict=True):
+        if why is not None:
+            run.stop_step, run.stop_reason, run.failure = 0, "data", why
+    keep = [e for e, run in enumerate(runs) if run.active]
+    best_scores: dict[int, _HeldOutScores] = {}
+    if keep:
+        if len(keep) < len(runs):
+            data.keep(model.keep_rows(keep))
+        model.hp.update(model.cls.data_constants(*data.training_part()))
+        best_scores = _train(model, runs, data, batching, total_steps, on_step, held_out_error)
     seconds = (time.perf_counter() - start) / len(members)
     return _estimates(model, runs, split, batching, best_scores, seconds)
 
@@ -283,20 +294,23 @@ def _member_data(
     ys: Sequence[np.ndarray],
     split: _Split,
     eval_batch: int,
-) -> _MemberData:
+) -> tuple[_MemberData, list[str | None]]:
     """Split each member's samples with a permutation from its generator (test part first,
-    then validation, then training), standardise them and cut the held-out blocks."""
+    then validation, then training), standardise them and cut the held-out blocks; also, per
+    member, why its data cannot train (:func:`~mibench.neural.data.member_data`; None when
+    they can)."""
     shared = model.shared
     perms = torch.stack([torch.randperm(split.n, generator=g) for g in model.generators])
     test_rows = perms[:, : split.n_test]
     val_rows = perms[:, split.n_test : split.n_test + split.n_val]
     train_rows = perms[:, split.n_test + split.n_val :]
-    x_all = member_data(xs, train_rows, shared)
-    y_all = member_data(ys, train_rows, shared)
+    x_all, x_unfit = member_data(xs, train_rows, shared, "x")
+    y_all, y_unfit = member_data(ys, train_rows, shared, "y")
     test = held_out_blocks(x_all, y_all, test_rows, eval_batch)
     assert test is not None  # the held-out part has at least MIN_PART rows
     val = held_out_blocks(x_all, y_all, val_rows, eval_batch)
-    return _MemberData(x_all, y_all, *test, val=val, train_rows=train_rows.to(shared.device))
+    data = _MemberData(x_all, y_all, *test, val=val, train_rows=train_rows.to(shared.device))
+    return data, [a if a is not None else b for a, b in zip(x_unfit, y_unfit, strict=True)]
 
 
 @dataclass
@@ -484,6 +498,8 @@ def _member_estimate(
     assert step is not None  # every member has stopped when training ends
     extras: dict[str, Any] = {**common, "seed": seed, "stop_reason": run.stop_reason}
     kwargs: dict[str, Any] = dict(device=str(model.shared.device), trace=run.trace, extras=extras)
+    if run.stop_reason == "data":
+        return Estimate.failed(Status.ERROR, run.failure, fit_seconds=seconds, steps=0, **kwargs)
     if run.stop_reason == "diverged":
         return diverged_estimate(step, seconds, model.cls.score_limit, **kwargs)
     if run.stop_reason == "constant":

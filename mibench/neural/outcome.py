@@ -92,7 +92,8 @@ class MemberRun:
 
     ``selection`` names the held-out value whose largest value picks the reported evaluation
     (``"value"``: the readout itself; ``"validation_value"``: the readout on the validation
-    part); ``best`` is the (test) readout at that evaluation.
+    part); ``best`` is the (test) readout at that evaluation. A member whose data cannot
+    train stops at step 0 with ``stop_reason`` ``"data"`` and the reason in ``failure``.
     """
 
     max_steps: int
@@ -107,6 +108,7 @@ class MemberRun:
     last_eval: int = 0
     stop_step: int | None = None
     stop_reason: str = ""
+    failure: str = ""
 
     @property
     def active(self) -> bool:

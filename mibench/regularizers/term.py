@@ -199,6 +199,14 @@ class MITerm:
         if b not in self._pairs:
             k = negatives_per_sample(self.negatives, b)
             self._pairs[b] = pair_index(b, k, self.device)
+        limit = torch.finfo(torch.float32).max
+        for name, t in (("x", x), ("y", y)):
+            high = float(t.detach().abs().max())
+            if high > limit:
+                raise ValueError(
+                    f"{name} overflows float32, the critic's dtype (|{name}| up to {high:.3g}, "
+                    f"float32 ends at {limit:.3g}): rescale it"
+                )
         x = x.to(self.device, torch.float32)[None]
         y = y.to(self.device, torch.float32)[None]
         s = self.critic.scores(theta, x, y, self._pairs[b])
@@ -217,12 +225,17 @@ class MITerm:
             The critic's weights get no gradient from it.
 
         Raises:
-            ValueError: naming ``x`` or ``y`` for a wrong shape or a non-float dtype.
-            TrainingDiverged: when ``x`` or ``y`` holds NaN or inf (the outer model diverged).
+            ValueError: naming ``x`` or ``y`` for a wrong shape, a non-float dtype or values
+                beyond float32's range (the critic's dtype).
+            TrainingDiverged: when ``x`` or ``y`` holds NaN or inf (the outer model diverged),
+                or the term is not finite (e.g. the squares of ``quadratic_features`` overflow
+                float32 for inputs near 1e20).
         """
         self._check(x, y)
         t_joint, t_marginal = self._scores(self.theta.detach(), x, y)
         value = self.cls.regularizer_objective(t_joint, t_marginal, self.hp, self.state)
+        if not math.isfinite(float(value.detach()[0])):
+            raise TrainingDiverged(f"{self.name} regulariser term", self.steps + 1)
         return value[0].to(torch.float32)
 
     @torch.no_grad()
@@ -245,7 +258,8 @@ class MITerm:
             The MI readout (nats) of this batch before the update.
 
         Raises:
-            ValueError: naming ``x`` or ``y`` for a wrong shape.
+            ValueError: naming ``x`` or ``y`` for a wrong shape or values beyond float32's
+                range.
             TrainingDiverged: when ``x`` or ``y`` holds NaN or inf, the objective or the
                 readout is not finite, or a critic
                 score is beyond ±:data:`~mibench.neural.defaults.SCORE_LIMIT` (the trainer's

@@ -82,8 +82,9 @@ def test_seed_group_speedup(benchmark):
     )
     assert result.identical
     if result.cpu_ratio < REQUIRED_GROUP_RATIO:
-        # Open target of issue #18 (3.17x measured on the 2-core machine, 2026-12-02): what is
-        # left of a member's step is the critic's arithmetic, which is shared by both ways.
+        # Issue #18's target, out of reach on one CPU core: a member's step costs its own
+        # critic pass, and with the measured per-step costs 4x needs less per member than the
+        # pass's matrix products alone take (scripts/seed_group_bound.py, README).
         pytest.xfail(f"group only {result.cpu_ratio:.2f}x faster, target {REQUIRED_GROUP_RATIO}x")
 
 
