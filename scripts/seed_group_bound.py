@@ -24,7 +24,7 @@ matrix products of that pass alone (E = 8 members of 512 pairs each, in a hot lo
 the ratio R would have with m at that floor. The README's speed section quotes its output.
 
 Usage: ``OMP_NUM_THREADS=1 taskset -c 1 python scripts/seed_group_bound.py`` from the
-repository root, about a minute.
+repository root, about 15 seconds.
 """
 
 from __future__ import annotations

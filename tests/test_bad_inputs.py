@@ -53,7 +53,7 @@ def test_unstandardised_data_that_float32_cannot_hold_is_an_error(scale, what):
     assert result.status is mibench.Status.ERROR and math.isnan(result.value)
     assert result.steps == 0
     assert f"x (|values| up to {np.abs(x * scale).max():.3g}) {what}" in result.message
-    assert "standardize='zscore'" in result.message and "dtype='float64'" in result.message
+    assert "standardize='zscore'" in result.message and "centre and rescale x" in result.message
     # In a group, the member that cannot train does not stop the others, nor change them.
     group = fit_ensemble([fine, bad], [x, x * scale], [y, y])
     assert group[1].status is mibench.Status.ERROR and group[1].message == result.message

@@ -63,9 +63,9 @@ def _cast_loss(data: Tensor, cast: Tensor, name: str, shared: SharedSettings) ->
         return None
     high = float(data.abs().max())
     what = "overflow to inf" if overflow else "lose their variation (a column becomes constant)"
-    fixes = "dtype='float64' or rescale " + name
+    fixes = "centre and rescale " + name
     if not shared.standardize:
-        fixes = "standardize='zscore' (the default), " + fixes
+        fixes = "standardize='zscore' (the default), or " + fixes
     return (
         f"{name} (|values| up to {high:.3g}) {what} in {shared.param_dtype}, the "
         f"critic's dtype: use {fixes}"
