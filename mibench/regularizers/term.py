@@ -188,6 +188,12 @@ class MITerm:
             if not bool(torch.isfinite(t.detach()).all()):
                 # The outer model produced them: its training diverged.
                 raise TrainingDiverged(f"input {name} (NaN or inf)", self.steps + 1)
+            if not bool(torch.isfinite(t.detach().to(torch.float32)).all()):
+                high = float(t.detach().abs().max())
+                raise ValueError(
+                    f"{name} overflows float32, the critic's dtype (|{name}| up to {high:.3g}): "
+                    "rescale it"
+                )
         if x.shape[0] != y.shape[0] or x.shape[0] < 2:
             raise ValueError(
                 f"x and y must hold the same number (>= 2) of rows, got {x.shape[0]} and "
@@ -199,14 +205,6 @@ class MITerm:
         if b not in self._pairs:
             k = negatives_per_sample(self.negatives, b)
             self._pairs[b] = pair_index(b, k, self.device)
-        limit = torch.finfo(torch.float32).max
-        for name, t in (("x", x), ("y", y)):
-            high = float(t.detach().abs().max())
-            if high > limit:
-                raise ValueError(
-                    f"{name} overflows float32, the critic's dtype (|{name}| up to {high:.3g}, "
-                    f"float32 ends at {limit:.3g}): rescale it"
-                )
         x = x.to(self.device, torch.float32)[None]
         y = y.to(self.device, torch.float32)[None]
         s = self.critic.scores(theta, x, y, self._pairs[b])
